@@ -1,0 +1,1 @@
+"""Turns stored matches into digests and delivers them through apprise; owns the outbox."""

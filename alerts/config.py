@@ -1,0 +1,55 @@
+"""Subscriptions: what a subscriber wants, where it goes (secrets by reference only) and when."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Channel(BaseModel):
+    """Where a digest goes. The apprise URL itself is a secret: it is named by an environment variable or kept in an
+    apprise configuration file, never written here. `name` is what logs and the database show."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    apprise_config: str | None = None
+    format: Literal["auto", "slack", "html", "markdown", "text"] = "auto"
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "Channel":
+        if bool(self.env) == bool(self.apprise_config):
+            raise ValueError("a channel takes exactly one of `env` (an environment variable holding the apprise URL) "
+                             "or `apprise_config` (a path to an apprise configuration file)")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or (f"env:{self.env}" if self.env else f"file:{self.apprise_config}")
+
+
+class Subscription(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    companies: list[str] = []
+    topics: list[str] = []
+    # any: an article matching any listed company or topic; all: every listed company and topic.
+    match: Literal["any", "all"] = "any"
+    min_score: float = Field(default=0.0, ge=0)
+    include_outlets: list[str] = []
+    exclude_outlets: list[str] = []
+    channels: list[Channel] = []
+    timezone: str = "Asia/Seoul"
+    # after_ingest: right after an ingest finds new matches; hourly / daily: on the digest schedule.
+    when: Literal["after_ingest", "hourly", "daily"] = "after_ingest"
+    max_entries: int = Field(default=200, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from newsmon.config import check_timezone
+
+        return check_timezone(value)

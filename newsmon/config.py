@@ -1,0 +1,139 @@
+"""Loads and validates the one TOML configuration file: sources, watchlist, subscriptions, storage, schedules."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from alerts.config import Subscription
+from newsmon.errors import ConfigError
+from scrapers.config import FetchSettings, SourceConfig
+from tagging.rules import Watchlist
+
+CONFIG_ENV = "NEWSMON_CONFIG"
+DATABASE_URL_ENV = "NEWSMON_DATABASE_URL"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "newsmon.toml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(Strict):
+    # A relative sqlite path is taken relative to the configuration file's folder.
+    database_url: str = "sqlite:///var/newsmon.db"
+
+
+class ScheduleConfig(Strict):
+    """When `newsmon serve` runs each flow. Cron strings are read in `timezone`."""
+
+    timezone: str = "Asia/Seoul"
+    ingest_every_minutes: int = Field(default=15, gt=0)
+    digest_cron: str | None = "0 8 * * *"
+    digest_after_ingest: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_timezone(value)
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Seoul')") from None
+    return value
+
+
+class Config(Strict):
+    storage: StorageConfig = StorageConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    fetch: FetchSettings = FetchSettings()
+    sources: list[SourceConfig] = []
+    watchlist: Watchlist
+    subscriptions: list[Subscription] = []
+    # The folder relative paths in the file are resolved against (set by load_config, not the file).
+    base_dir: Path = Field(default=PROJECT_ROOT, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Config":
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"sources: duplicate source name(s) {dupes}")
+        companies = set(self.watchlist.companies)
+        topics = set(self.watchlist.topics)
+        sub_names = [s.name for s in self.subscriptions]
+        if len(set(sub_names)) != len(sub_names):
+            raise ValueError("subscriptions: names must be unique")
+        for i, sub in enumerate(self.subscriptions):
+            unknown_c = sorted(set(sub.companies) - companies)
+            unknown_t = sorted(set(sub.topics) - topics)
+            if unknown_c:
+                raise ValueError(
+                    f"subscriptions[{i}].companies: unknown company id(s) {unknown_c}; known: {sorted(companies)}"
+                )
+            if unknown_t:
+                raise ValueError(f"subscriptions[{i}].topics: unknown topic id(s) {unknown_t}; known: {sorted(topics)}")
+        return self
+
+    def database_url(self) -> str:
+        """The database to use: NEWSMON_DATABASE_URL wins over the file."""
+        url = os.environ.get(DATABASE_URL_ENV) or self.storage.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            url = prefix + str((self.base_dir / url[len(prefix) :]).resolve())
+        return url
+
+    def resolve_path(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"no source named {name!r}; configured sources: {[s.name for s in self.sources]}")
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate the configuration; raise ConfigError naming the file, the key and the problem."""
+    file = config_path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: configuration file not found (set --config or {CONFIG_ENV})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return parse_config(raw, file)
+
+
+def parse_config(raw: dict[str, Any], file: Path) -> Config:
+    try:
+        return Config.model_validate({**raw, "base_dir": file.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(f"{file}: " + "; ".join(_describe(err) for err in exc.errors())) from None
+
+
+def _describe(err: Any) -> str:
+    key = ""
+    for part in err["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    return f"{key or '(top level)'}: {message}"

@@ -1,0 +1,23 @@
+"""Exception hierarchy: each names the source, file or key at fault and what to do about it."""
+
+
+class NewsmonError(Exception):
+    """Base of every error newsmon raises on purpose."""
+
+
+class ConfigError(NewsmonError):
+    """The configuration file is missing, unreadable or invalid; the message names the key."""
+
+
+class SourceFailure(NewsmonError):
+    """A source could not be read or fetched; the message names the source, where and why."""
+
+    def __init__(self, source: str, where: str, reason: str) -> None:
+        super().__init__(f"{source}: {where}: {reason}")
+        self.source = source
+        self.where = where
+        self.reason = reason
+
+
+class DeliveryError(NewsmonError):
+    """A channel refused or failed a digest; the message names the channel, never its secret."""
