@@ -1,0 +1,120 @@
+"""Queries for articles and their tags: what is already stored, idempotent inserts, export and backfill reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from models.tables import Article, Source, Tag
+from newsmon.records import Article as ArticleRecord
+from newsmon.records import Tag as TagRecord
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article ready to store, with its dedupe keys and tags."""
+
+    record: ArticleRecord
+    canonical_url: str | None
+    content_hash: str
+    tags: Sequence[TagRecord]
+    duplicate_of_id: int | None = None
+    story_key: str | None = None
+    minhash: bytes | None = None
+
+
+def ensure_source(session: Session, name: str, kind: str) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        try:
+            with session.begin_nested():
+                source = Source(name=name, kind=kind)
+                session.add(source)
+        except IntegrityError:  # created by a concurrent run
+            source = session.scalar(select(Source).where(Source.name == name))
+            assert source is not None
+    return source
+
+
+def stored_keys(session: Session, urls: Iterable[str], hashes: Iterable[str]) -> tuple[set[str], set[str]]:
+    """Which of these canonical URLs and content hashes are already stored."""
+    urls, hashes = list(set(urls)), list(set(hashes))
+    found_urls: set[str] = set()
+    found_hashes: set[str] = set()
+    for chunk in _chunks(urls):
+        found_urls.update(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk))))
+    for chunk in _chunks(hashes):
+        found_hashes.update(session.scalars(select(Article.content_hash).where(Article.content_hash.in_(chunk))))
+    return found_urls, found_hashes
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row(source_id: int, item: NewArticle) -> Article:
+    r = item.record
+    row = Article(
+        source_id=source_id,
+        external_id=r.external_id,
+        url=r.url,
+        canonical_url=item.canonical_url,
+        content_hash=item.content_hash,
+        title=r.title,
+        body=r.body,
+        publisher=r.publisher,
+        author=r.author,
+        published_at=r.published_at,
+        duplicate_of_id=item.duplicate_of_id,
+        story_key=item.story_key,
+        minhash=item.minhash,
+    )
+    row.tags = [Tag(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms)) for t in item.tags]
+    return row
+
+
+def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle]) -> list[int]:
+    """Insert articles with their tags; one already stored (same URL or text, e.g. by a concurrent run) is skipped.
+    Returns the new rows' ids in input order (skipped ones left out)."""
+    rows = [_row(source_id, item) for item in items]
+    try:
+        with session.begin_nested():
+            session.add_all(rows)
+            session.flush()
+        return [row.id for row in rows]
+    except IntegrityError:
+        pass
+    ids: list[int] = []
+    for item in items:  # slow path: a concurrent writer stored some of these first
+        row = _row(source_id, item)
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            ids.append(row.id)
+        except IntegrityError:
+            continue
+    return ids
+
+
+def count_articles(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+def iter_export(session: Session, batch: int = 1000) -> Iterator[Article]:
+    """Every stored article with its tags and source, oldest first."""
+    stmt = select(Article).options(selectinload(Article.tags), selectinload(Article.source)).order_by(Article.id)
+    yield from session.scalars(stmt.execution_options(yield_per=batch))
+
+
+def article_ids_between(session: Session, since: datetime, until: datetime, sources: Sequence[str] | None) -> list[int]:
+    stmt = select(Article.id).where(Article.published_at >= since, Article.published_at < until)
+    if sources:
+        stmt = stmt.join(Source).where(Source.name.in_(sources))
+    return list(session.scalars(stmt.order_by(Article.id)))
