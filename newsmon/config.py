@@ -34,8 +34,10 @@ class ScheduleConfig(Strict):
     """When `newsmon serve` runs each flow. Cron strings are read in `timezone`."""
 
     timezone: str = "Asia/Seoul"
-    ingest_every_minutes: int = Field(default=15, gt=0)
-    digest_cron: str | None = "0 8 * * *"
+    ingest_every_minutes: float = Field(default=15, gt=0)
+    # Subscriptions with when = "daily" are sent on daily_digest_cron, "hourly" ones on hourly_digest_cron.
+    daily_digest_cron: str = "0 8 * * *"
+    hourly_digest_cron: str = "0 * * * *"
     digest_after_ingest: bool = True
 
     @field_validator("timezone")

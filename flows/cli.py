@@ -1,0 +1,142 @@
+"""The `newsmon` command line: run, backfill, digest, serve, load, export (and the stage tools tag, eval, extract)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+import flows  # noqa: F401  (sets Prefect's home and telemetry before Prefect is imported)
+from newsmon.config import Config, load_config
+from newsmon.errors import NewsmonError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="newsmon: fetch, dedupe, tag and digest Korean news about the companies and topics you watch.")
+state: dict[str, Optional[str]] = {"config": None}
+
+
+@app.callback()
+def _options(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="configuration file (default: "
+                                                   "$NEWSMON_CONFIG, else newsmon.toml in the project)")] = None,
+) -> None:
+    state["config"] = str(config) if config else None
+
+
+def _config() -> Config:
+    return load_config(state["config"])
+
+
+def _echo_reports(summary: dict) -> None:
+    for line in summary["sources"].values():
+        typer.echo(line, err=True)
+
+
+@app.command()
+def run(
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
+    no_digest: Annotated[bool, typer.Option("--no-digest", help="store only; send no digest")] = False,
+) -> None:
+    """Run one ingest cycle: read every source, store what is new, send digests of new matches."""
+    from flows.ingest import ingest
+
+    _config()  # fail fast, before Prefect starts, on a bad configuration
+    summary = ingest(config_path=state["config"], sources=source, send_digest=not no_digest)
+    _echo_reports(summary)
+    if summary["failed"]:
+        raise typer.Exit(1)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+@app.command()
+def backfill(
+    since: Annotated[str, typer.Option(help="first day, YYYY-MM-DD (in the configured time zone)")],
+    until: Annotated[str, typer.Option(help="last day, YYYY-MM-DD, inclusive")],
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
+    digest: Annotated[bool, typer.Option("--digest/--no-digest", help="also send digests of what it finds")] = False,
+) -> None:
+    """Load the articles published in a date range; re-running it stores nothing twice."""
+    from flows.ingest import backfill as backfill_flow
+
+    first, last = _day(since), _day(until)
+    if last < first:
+        raise typer.BadParameter(f"--until {until} is before --since {since}")
+    config = _config()
+    for name in source or []:
+        config.source(name)
+    summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"], send_digest=digest)
+    _echo_reports(summary)
+    typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
+
+
+@app.command()
+def digest(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent; record and send nothing")] = False,
+    subscription: Annotated[Optional[list[str]], typer.Option("--subscription", help="only this one")] = None,
+) -> None:
+    """Send each subscription its new matches (printed to the console where no channel is set)."""
+    config = _config()
+    if dry_run:
+        from alerts.service import run_digests
+        from flows import resources
+
+        run_digests(resources.database(config), config, subscriptions=subscription, dry_run=True)
+        return
+    from flows.ingest import digest as digest_flow
+
+    digest_flow(config_path=state["config"], subscriptions=subscription)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="port of the Prefect server newsmon starts")] = 4200,
+) -> None:
+    """Run the flows on their schedules: start a Prefect server (unless PREFECT_API_URL is set) and serve the
+    ingest, digest and backfill deployments until Ctrl-C or SIGTERM."""
+    from flows.serve import serve_forever
+
+    serve_forever(_config(), state["config"], port=port)
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="JSON Lines files, text files or folders of them")],
+    source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
+) -> None:
+    """Store articles from files into the configured database (dedupe, tag, store; no digest)."""
+    from flows.loading import load_paths
+
+    for line in load_paths(_config(), paths, source):
+        typer.echo(line, err=True)
+
+
+@app.command()
+def export() -> None:
+    """Print the stored articles as JSON lines (id, url, title, publisher, companies, topics, duplicate_of, story)."""
+    from flows.loading import export_lines
+
+    out = sys.stdout
+    for record in export_lines(_config()):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    try:
+        app()
+    except NewsmonError as exc:
+        typer.echo(f"newsmon: error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""`newsmon serve`: a Prefect server as a child process (unless PREFECT_API_URL names one) and the scheduled
+deployments served against it, both stopped cleanly on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from newsmon.config import Config, config_path
+from newsmon.errors import NewsmonError
+
+SERVER_START_TIMEOUT = 120.0
+
+
+class ServerError(NewsmonError):
+    """The Prefect server newsmon started did not become healthy."""
+
+
+def start_prefect_server(port: int, log_file: Path) -> subprocess.Popen[bytes]:
+    """Start `prefect server start` on 127.0.0.1:port with Prefect's state under PREFECT_HOME."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+        )
+
+
+def wait_until_healthy(api_url: str, server: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise ServerError(f"the Prefect server exited with code {server.returncode} before becoming healthy")
+        try:
+            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise ServerError(f"the Prefect server at {api_url} was not healthy after {timeout:.0f} s")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def]
+    """The scheduled deployments: ingest on an interval, digests on their crons, backfill on demand."""
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron, Interval
+
+    from flows.ingest import backfill, digest, ingest
+
+    params = {"config_path": path}
+    zone = config.schedule.timezone
+    common = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": ["newsmon"]}
+    return [
+        ingest.to_deployment(
+            "scheduled", schedule=Interval(timedelta(minutes=config.schedule.ingest_every_minutes), timezone=zone),
+            parameters=params, description="Read every source and send after-ingest digests.", **common,
+        ),
+        digest.to_deployment(
+            "daily", schedule=Cron(config.schedule.daily_digest_cron, timezone=zone),
+            parameters={**params, "when": "daily"}, description="Digests of subscriptions with when = daily.", **common,
+        ),
+        digest.to_deployment(
+            "hourly", schedule=Cron(config.schedule.hourly_digest_cron, timezone=zone),
+            parameters={**params, "when": "hourly"}, description="Digests of subscriptions with when = hourly.",
+            **common,
+        ),
+        backfill.to_deployment(
+            "on-demand", parameters=params,
+            description="Run by hand: prefect deployment run 'backfill/on-demand' -p since=YYYY-MM-DD -p until=YYYY-MM-DD",
+            **common,
+        ),
+    ]
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def serve_forever(config: Config, explicit_path: str | None, port: int = 4200) -> None:
+    path = str(config_path(explicit_path).resolve())
+    server = None
+    api_url = os.environ.get("PREFECT_API_URL")
+    if not api_url:
+        api_url = f"http://127.0.0.1:{port}/api"
+        log_file = Path(os.environ["PREFECT_HOME"]) / "server.log"
+        print(f"newsmon: starting a Prefect server on 127.0.0.1:{port} (log: {log_file})", flush=True)
+        server = start_prefect_server(port, log_file)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        wait_until_healthy(api_url, server, SERVER_START_TIMEOUT)
+        os.environ["PREFECT_API_URL"] = api_url  # before Prefect is first imported, below
+        ui = api_url.removesuffix("/api")
+        print(f"newsmon: Prefect UI at {ui}  (Ctrl-C stops)", flush=True)
+        from prefect import serve
+
+        serve(*build_deployments(config, path), limit=2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server is not None:
+            stop(server)
+            print("newsmon: Prefect server stopped", flush=True)
