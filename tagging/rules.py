@@ -1,26 +1,125 @@
-"""The watchlist schema: per-company aliases and exclusions, per-topic terms and co-occurrence rules."""
+"""The watchlist schema: per-company aliases and vetoes, per-topic terms with co-occurrence rules.
+
+The vocabulary (which words mean what) lives in the `[watchlist.*]` tables of the configuration file; the mechanism that
+applies it lives in `tagging.tagger`. Every model forbids unknown keys so a misspelt key is an error, not a silent no-op.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_word(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty word (remove it)")
+    if value != value.strip():
+        raise ValueError(f"{value!r} has leading or trailing spaces")
+    return value
+
+
+# A word or phrase of the watchlist vocabulary.
+Word = Annotated[str, AfterValidator(_check_word)]
+
+
+class Context(Strict):
+    """Words that must (or must not) occur near a hit.
+
+    `scope` is where to look: the hit's sentence, `window` sentences either side of it, or the whole article.
+    `min` is how many distinct words of `any` have to be present for the context to hold.
+    """
+
+    any: list[Word] = Field(min_length=1)
+    scope: Literal["sentence", "window", "article"] = "sentence"
+    window: int = Field(default=1, ge=0, le=5)
+    min: int = Field(default=1, ge=1)
+    # A company id: the context also holds where that company has an accepted mention (e.g. Microsoft for ms_dependence).
+    company: str | None = None
+
+
+    @model_validator(mode="after")
+    def _min_reachable(self) -> "Context":
+        if self.min > len(self.any):
+            raise ValueError(f"min={self.min} but only {len(self.any)} word(s) in `any`")
+        return self
+
+
 class CompanyRule(Strict):
+    """How a watched company is written, and when a written name is not the company.
+
+    - `aliases`: names of the company itself. Latin names match case-sensitively and only as whole Latin words
+      (`KT` not in `SKT`, `KTX`); Hangul names must start and end on a word boundary (`카카오` not in `카카오톡`).
+    - `affiliates`: branded affiliates and products that count as the company (`KT클라우드`, `카카오뱅크`).
+    - `exclude`: longer names or phrases that contain an alias but mean something else (`KT&G`, `점유율(MS)`,
+      `네이버 블로그`); a hit inside one of them is dropped.
+    - `veto`: contexts that, when they hold around a hit, drop it (sports coverage, finance meaning of `MS`).
+      `veto_aliases` limits the vetoes to these aliases (e.g. only the ambiguous `MS`); empty means all.
+    """
+
     name: str
-    aliases: list[str] = Field(min_length=1)
-    exclude: list[str] = []
+    aliases: list[Word] = Field(min_length=1)
+    affiliates: list[Word] = []
+    exclude: list[Word] = []
+    veto: list[Context] = []
+    veto_aliases: list[Word] = []
+    min_mentions: int = Field(default=1, ge=1)
+
+
+    @model_validator(mode="after")
+    def _veto_aliases_known(self) -> "CompanyRule":
+        unknown = sorted(set(self.veto_aliases) - set(self.aliases) - set(self.affiliates))
+        if unknown:
+            raise ValueError(f"veto_aliases {unknown} are not among this company's aliases or affiliates")
+        return self
+
+
+class TermRule(Strict):
+    """One way a topic shows up: any of `terms`, provided every `require` context holds and no `veto` does."""
+
+    terms: list[Word] = Field(min_length=1)
+    require: list[Context] = []
+    veto: list[Context] = []
+
 
 
 class TopicRule(Strict):
+    """A topic: one or more term rules; `exclude` phrases contain a term but do not mean the topic (`금감원`)."""
+
     name: str
-    terms: list[str] = Field(min_length=1)
-    exclude: list[str] = []
+    rules: list[TermRule] = Field(min_length=1)
+    exclude: list[Word] = []
+    # How many accepted hits (in distinct sentences) the article needs; a hit in the title counts `title_weight`.
+    min_hits: int = Field(default=1, ge=1)
+    title_weight: int = Field(default=1, ge=1)
+
 
 
 class Watchlist(Strict):
     companies: dict[str, CompanyRule]
     topics: dict[str, TopicRule] = {}
+
+    @model_validator(mode="after")
+    def _company_references(self) -> "Watchlist":
+        known = set(self.companies)
+        for company_id, company in self.companies.items():
+            for i, ctx in enumerate(company.veto):
+                if ctx.company and ctx.company not in known:
+                    raise ValueError(
+                        f"companies.{company_id}.veto[{i}].company: unknown company id {ctx.company!r}; "
+                        f"known: {sorted(known)}"
+                    )
+        for topic_id, topic in self.topics.items():
+            for r, rule in enumerate(topic.rules):
+                for field, contexts in (("require", rule.require), ("veto", rule.veto)):
+                    for i, ctx in enumerate(contexts):
+                        if ctx.company and ctx.company not in known:
+                            raise ValueError(
+                                f"topics.{topic_id}.rules[{r}].{field}[{i}].company: unknown company id "
+                                f"{ctx.company!r}; known: {sorted(known)}"
+                            )
+        return self

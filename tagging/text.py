@@ -1,0 +1,46 @@
+"""The part of an article the tagger reads: title and body lines, without crawl footers and obvious boilerplate.
+
+The lead's `scrapers.normalise` cleans loaded text; this is only a defensive second line so that a footer, a
+subscription prompt or a photo credit that slipped through cannot make a tag fire.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsmon.records import Article
+
+# The crawler appends "---" and "*Crawled at: ...*" / "*Source: [원문 보기](...)*" lines after the article.
+_CRAWL_FOOTER = re.compile(r"\n-{3,}\s*\n\s*\*Crawled at:.*\Z", re.S)
+
+# Whole lines that are never article text. Kept deliberately narrow: a false positive here hides real text.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        \*?Crawled\ at:.* | \*?Source:\ \[.* |
+        (?=.{0,120}$).*(?:구독하기|에서\ 구독|구독\ 버튼|무단\ ?전재|재배포\ ?금지|Copyright|ⓒ|©|기사제보|카카오톡\ 제보|제보하기).* |
+        [(\[<]?\s*(?:사진|그래픽|영상|자료|출처|사진\ 제공|사진제공)\s*[=:].{0,40}[)\]>]? |
+        .{0,30}\s*/\s*(?:연합뉴스|뉴스1|뉴시스|게티이미지|AP|로이터|EPA|AFP)[^가-힣]*(?:\(?[^)]{0,10}\)?)? |
+        [\w.+-]+@[\w-]+(?:\.[\w-]+)+.{0,10} |
+        관련\ ?기사.{0,40} | ▶.* | ☞.*
+    )$""",
+    re.X,
+)
+
+
+def strip_crawl_footer(body: str) -> str:
+    """The body without the crawler's trailing '---' block."""
+    return _CRAWL_FOOTER.sub("", body)
+
+
+def is_boilerplate(line: str) -> bool:
+    return bool(_BOILERPLATE_LINE.match(line))
+
+
+def article_lines(article: Article) -> list[str]:
+    """Title first, then the body's non-empty, non-boilerplate lines, stripped."""
+    lines = [article.title.strip()] if article.title and article.title.strip() else []
+    for raw in strip_crawl_footer(article.body).split("\n"):
+        line = raw.strip()
+        if line and not is_boilerplate(line):
+            lines.append(line)
+    return lines
