@@ -13,6 +13,9 @@ class SourceState:
 
     etag: str | None = None
     last_modified: str | None = None
+    # Keys (feed guids, article URLs) of items already read, most recent last; an item seen on an earlier poll is
+    # neither fetched again nor emitted again. Bounded by FetchSettings.remember_seen_items.
+    seen_items: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -61,4 +61,13 @@ class FetchSettings(BaseModel):
     backoff_max_seconds: float = Field(default=60.0, ge=0)
     max_redirects: int = Field(default=5, ge=0)
     max_bytes: int = Field(default=10_000_000, gt=0)
+    # Wall-clock cap on one request attempt, so a server dripping bytes cannot hold a slot forever.
+    total_timeout_seconds: float = Field(default=120.0, gt=0)
+    # How long a host's robots.txt is trusted before it is fetched again; a Crawl-delay above the cap is capped.
+    robots_ttl_seconds: float = Field(default=3600.0, ge=0)
+    max_crawl_delay_seconds: float = Field(default=30.0, ge=0)
+    # Feed guids remembered per source, so an item seen on an earlier poll is neither re-fetched nor re-emitted.
+    remember_seen_items: int = Field(default=5000, ge=0)
+    # Honour HTTP(S)_PROXY / NO_PROXY from the environment.
+    trust_env: bool = True
     failures_before_alert: int = Field(default=3, gt=0)

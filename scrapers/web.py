@@ -1,0 +1,307 @@
+"""Reading configured web sources (feeds, article pages, listings, search feeds) into SourceResults."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, urldefrag, urljoin
+
+from bs4 import BeautifulSoup
+
+from newsmon.records import Article, SourceError
+from scrapers.addresses import origin
+from scrapers.base import SourceResult, SourceState
+from scrapers.config import FetchSettings, SourceConfig
+from scrapers.errors import ExtractionError, FetchError
+from scrapers.feeds import FeedItem, parse_feed
+from scrapers.fetch import FetchedResponse, Fetcher
+from scrapers.pages import ExtractedPage, clean_text, extract_page
+
+WEB_KINDS = frozenset({"rss", "page", "listing", "search"})
+
+
+async def read_web_sources(
+    sources: list[SourceConfig],
+    settings: FetchSettings,
+    states: dict[str, SourceState],
+    *,
+    watch_terms: list[str],
+    fetcher: Fetcher | None = None,
+) -> list[SourceResult]:
+    """Read every web source once, concurrently, through one shared fetcher; one result per source, in order.
+
+    `states` holds each source's remembered state by name (missing means first poll). A source that cannot be read
+    comes back with `failure` set; it never stops the others. `watch_terms` are the search-feed queries for search
+    sources that configure none.
+    """
+    if fetcher is None:
+        async with Fetcher(settings) as own:
+            return await read_web_sources(sources, settings, states, watch_terms=watch_terms, fetcher=own)
+    tasks = [read_web_source(s, fetcher, states.get(s.name), watch_terms=watch_terms) for s in sources]
+    return list(await asyncio.gather(*tasks))
+
+
+def read_web_sources_sync(
+    sources: list[SourceConfig],
+    settings: FetchSettings,
+    states: dict[str, SourceState],
+    *,
+    watch_terms: list[str],
+) -> list[SourceResult]:
+    """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop."""
+    return asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms))
+
+
+async def read_web_source(
+    source: SourceConfig, fetcher: Fetcher, state: SourceState | None, *, watch_terms: list[str] = ()
+) -> SourceResult:
+    """Read one web source; every failure ends up in the result, never raised."""
+    reader = _SourceReader(source, fetcher, state or SourceState(), list(watch_terms))
+    try:
+        return await reader.read()
+    except FetchError as exc:
+        failure = SourceError(source.name, exc.url, exc.reason)
+    except Exception as exc:  # a bug or an unforeseen input must not take the other sources down
+        failure = SourceError(source.name, source.url or "", f"unexpected {type(exc).__name__}: {exc}")
+    return SourceResult(source=source.name, errors=reader.errors, failure=failure)
+
+
+class _SourceReader:
+    """The reading of one source in one poll: its fetches, its item errors, its seen-item memory."""
+
+    def __init__(self, source: SourceConfig, fetcher: Fetcher, state: SourceState, watch_terms: list[str]) -> None:
+        self.source = source
+        self.fetcher = fetcher
+        self.state = state
+        self.watch_terms = watch_terms
+        self.errors: list[SourceError] = []
+        self.seen = set(state.seen_items)
+        self.newly_seen: list[str] = []
+        self.private_origin = origin(source.url) if source.allow_private and source.url else None
+
+    async def read(self) -> SourceResult:
+        kind = self.source.kind
+        if kind == "rss":
+            return await self._read_feed()
+        if kind == "search":
+            return await self._read_search()
+        if kind == "listing":
+            return await self._read_listing()
+        if kind == "page":
+            return await self._read_page()
+        raise ValueError(f"source {self.source.name!r}: kind {kind!r} is not a web source kind")
+
+    # -- kinds -----------------------------------------------------------------------------------------------------
+
+    async def _read_feed(self) -> SourceResult:
+        assert self.source.url
+        response = await self._fetch(self.source.url, purpose="feed", state=self.state)
+        if response.not_modified:
+            return self._not_modified(response)
+        feed = parse_feed(response.content, source=self.source.name, url=response.url,
+                          content_type=response.content_type)
+        items = feed.items[: self.source.max_items]
+        articles = await self._articles_from_items(items, publisher=self.source.publisher or feed.title)
+        return self._result(articles, response)
+
+    async def _read_search(self) -> SourceResult:
+        assert self.source.url
+        queries = self.source.queries or self.watch_terms
+        if not queries:
+            raise FetchError(self.source.name, self.source.url,
+                             "search source has no `queries` and the watchlist gave no terms")
+        urls = [self.source.url.replace("{query}", quote(q, safe="")) for q in queries]
+        outcomes = await asyncio.gather(*(self._search_one(u) for u in urls), return_exceptions=True)
+        items: dict[str, FeedItem] = {}
+        failures: list[FetchError] = []
+        for outcome in outcomes:
+            if isinstance(outcome, FetchError):
+                failures.append(outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                for item in outcome:
+                    items.setdefault(item.key, item)
+        if failures and len(failures) == len(urls):
+            raise failures[0]
+        self.errors += [SourceError(self.source.name, f.url, f.reason) for f in failures]
+        chosen = list(items.values())[: self.source.max_items]
+        articles = await self._articles_from_items(chosen, publisher=self.source.publisher)
+        return self._result(articles, None)
+
+    async def _search_one(self, url: str) -> list[FeedItem]:
+        # One URL per query, so there is no single validator to remember: search polls are unconditional.
+        response = await self._fetch(url, purpose="feed", state=None)
+        return parse_feed(response.content, source=self.source.name, url=response.url,
+                          content_type=response.content_type).items
+
+    async def _read_listing(self) -> SourceResult:
+        assert self.source.url and self.source.link_pattern
+        response = await self._fetch(self.source.url, purpose="html", state=self.state)
+        if response.not_modified:
+            return self._not_modified(response)
+        links = listing_links(response.text(), response.url, self.source.link_pattern)
+        fresh = [link for link in links if link not in self.seen][: self.source.max_items]
+        pages = await asyncio.gather(*(self._article_from_page(link) for link in fresh))
+        articles = [a for a in pages if a is not None]
+        return self._result(articles, response)
+
+    async def _read_page(self) -> SourceResult:
+        assert self.source.url
+        response = await self._fetch(self.source.url, purpose="html", state=self.state)
+        if response.not_modified:
+            return self._not_modified(response)
+        page = await asyncio.to_thread(
+            extract_page, response.content, response.url, profile=self.source.profile,
+            content_type=response.content_type,
+        )
+        if not page.ok:
+            raise ExtractionError(self.source.name, response.url, _no_article(page))
+        self._mark_seen(self.source.url)
+        return self._result([self._page_article(page, key=self.source.url, publisher=self.source.publisher)],
+                            response)
+
+    # -- items and pages -------------------------------------------------------------------------------------------
+
+    async def _articles_from_items(self, items: list[FeedItem], *, publisher: str | None) -> list[Article]:
+        fresh = list({item.key: item for item in reversed(items) if item.key not in self.seen}.values())[::-1]
+        made = await asyncio.gather(*(self._article_from_item(item, publisher) for item in fresh))
+        return [a for a in made if a is not None]
+
+    async def _article_from_item(self, item: FeedItem, publisher: str | None) -> Article | None:
+        body = item.full_text
+        if not body and self.source.fetch_pages and item.link:
+            page = await self._page(item.link)
+            if page is not None:
+                self._mark_seen(item.key)
+                return Article(
+                    source=self.source.name,
+                    title=item.title or page.title,
+                    body=page.body,
+                    url=page.url or item.link,
+                    publisher=self.source.publisher or page.outlet or publisher,
+                    author=item.author or page.author,
+                    published_at=item.published_at or page.published_at,
+                    external_id=item.guid or item.link,
+                    origin=item.link,
+                )
+            # The page could not be read: the feed's teaser is better than losing the item.
+        body = body or item.summary
+        if not body:
+            if not (self.source.fetch_pages and item.link):
+                self.errors.append(SourceError(self.source.name, item.link or item.key, "feed item has no text"))
+            return None
+        text, found_author, found_outlet = clean_text(body)
+        self._mark_seen(item.key)
+        return Article(
+            source=self.source.name,
+            title=item.title or text.split("\n", 1)[0][:100],
+            body=text or body,
+            url=item.link,
+            publisher=publisher or found_outlet,
+            author=item.author or found_author,
+            published_at=item.published_at,
+            external_id=item.guid or item.link,
+            origin=item.link,
+        )
+
+    async def _article_from_page(self, link: str) -> Article | None:
+        page = await self._page(link)
+        if page is None:
+            return None
+        self._mark_seen(link)
+        return self._page_article(page, key=link, publisher=self.source.publisher)
+
+    async def _page(self, link: str) -> ExtractedPage | None:
+        """The extracted article at `link` (found inside fetched content), or None with the error recorded."""
+        try:
+            response = await self._fetch(link, purpose="html", state=None)
+            page = await asyncio.to_thread(
+                extract_page, response.content, response.url, profile=self.source.profile,
+                content_type=response.content_type,
+            )
+        except FetchError as exc:
+            self.errors.append(SourceError(self.source.name, exc.url, exc.reason))
+            return None
+        except Exception as exc:
+            self.errors.append(SourceError(self.source.name, link, f"unexpected {type(exc).__name__}: {exc}"))
+            return None
+        if not page.ok:
+            self.errors.append(SourceError(self.source.name, response.url, _no_article(page)))
+            return None
+        return page
+
+    def _page_article(self, page: ExtractedPage, *, key: str, publisher: str | None) -> Article:
+        return Article(
+            source=self.source.name,
+            title=page.title,
+            body=page.body,
+            url=page.url or key,
+            publisher=publisher or page.outlet,
+            author=page.author,
+            published_at=page.published_at,
+            external_id=key,
+            origin=key,
+        )
+
+    # -- plumbing --------------------------------------------------------------------------------------------------
+
+    async def _fetch(self, url: str, *, purpose: str, state: SourceState | None) -> FetchedResponse:
+        return await self.fetcher.fetch(
+            url,
+            source=self.source.name,
+            purpose=purpose,  # type: ignore[arg-type]
+            state=state,
+            private_origin=self.private_origin,
+            respect_robots=self.source.respect_robots,
+        )
+
+    def _mark_seen(self, key: str) -> None:
+        if key not in self.seen:
+            self.seen.add(key)
+            self.newly_seen.append(key)
+
+    def _next_state(self, response: FetchedResponse | None) -> SourceState:
+        limit = self.fetcher.settings.remember_seen_items
+        seen = (*self.state.seen_items, *self.newly_seen)
+        seen = seen[-limit:] if limit else ()
+        if response is None:
+            return SourceState(self.state.etag, self.state.last_modified, seen)
+        return SourceState(response.etag, response.last_modified, seen)
+
+    def _result(self, articles: list[Article], response: FetchedResponse | None) -> SourceResult:
+        return SourceResult(source=self.source.name, articles=articles, errors=self.errors,
+                            state=self._next_state(response))
+
+    def _not_modified(self, response: FetchedResponse) -> SourceResult:
+        # A 304 may carry fresh validators; keep the old ones where it does not.
+        state = SourceState(response.etag or self.state.etag, response.last_modified or self.state.last_modified,
+                            self.state.seen_items)
+        return SourceResult(source=self.source.name, not_modified=True, state=state)
+
+
+def listing_links(html: str, base_url: str, pattern: str) -> list[str]:
+    """Absolute URLs of the links on a section page that match `pattern` (re.search), first occurrence order."""
+    soup = BeautifulSoup(html, "lxml")
+    base = soup.find("base", href=True)
+    base_url = urljoin(base_url, base["href"]) if base is not None else base_url
+    wanted = re.compile(pattern)
+    return list(_unique(
+        url for a in soup.find_all("a", href=True)
+        if (url := urldefrag(urljoin(base_url, a["href"].strip()))[0]).startswith(("http://", "https://"))
+        and wanted.search(url)
+    ))
+
+
+def _unique(urls: Iterable[str]) -> Iterable[str]:
+    seen: set[str] = set()
+    for url in urls:
+        if url not in seen:
+            seen.add(url)
+            yield url
+
+
+def _no_article(page: ExtractedPage) -> str:
+    missing = " and ".join(n for n, v in (("title", page.title), ("body", page.body)) if not v)
+    return f"no article {missing} found on the page ({page.extractor} extractor)"
