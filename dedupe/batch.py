@@ -1,0 +1,180 @@
+"""The dedupe stage's entry point: one call decides a batch (near-duplicate of what, which story), one call confirms it.
+
+    index = DedupeIndex.rebuild(rows)                 # at process start, rows from models.dedupe_store
+    decisions = dedupe_batch(articles, index)         # before storing; articles may duplicate each other
+    ...store, using d.signature, d.story_key, d.duplicate_of_id / ids[d.duplicate_of_index]...
+    index.commit(ids)                                 # the stored id of each article (None: not stored)
+
+Articles of the batch enter the index under provisional keys at once, so a later article of the same batch can
+duplicate an earlier one; `commit` swaps those keys for the stored ids (or drops the articles that were not stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dedupe.features import TextFeatures, features
+from dedupe.near import DuplicateMatch, NearDuplicateIndex, Signer, fingerprint, pack, unpack
+from dedupe.settings import DedupeSettings
+from dedupe.stories import StoryIndex, StoryTerms, new_story_key
+from newsmon.errors import NewsmonError
+from newsmon.records import Article
+
+
+class DedupeStateError(NewsmonError):
+    """The dedupe index was used out of order (a batch decided but never committed or rolled back)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchKey:
+    """The provisional index key of the `index`-th article of batch number `batch`, until it has a stored id."""
+
+    batch: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What dedupe decided for one article of a batch.
+
+    A near-duplicate has exactly one of `duplicate_of_id` (a stored article: the kept copy) or `duplicate_of_index`
+    (an earlier article of the same batch, by position: the kept copy, stored in this run). `signature` goes to
+    `articles.minhash`, `story_key` to `articles.story_key`; `reason` says why it is a duplicate."""
+
+    signature: bytes
+    story_key: str
+    duplicate_of_id: int | None = None
+    duplicate_of_index: int | None = None
+    reason: str | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of_id is not None or self.duplicate_of_index is not None
+
+
+class StoredRow(Protocol):
+    """A stored article as `models.dedupe_store.recent_for_dedupe` yields it."""
+
+    id: int
+    title: str
+    body: str
+    published_at: datetime | None
+    minhash: bytes | None
+    duplicate_of_id: int | None
+    story_key: str | None
+
+
+class DedupeIndex:
+    """The near-duplicate index and the story index of recent articles, kept in step."""
+
+    def __init__(self, settings: DedupeSettings | None = None) -> None:
+        self.settings = settings or DedupeSettings()
+        self.signer = Signer(self.settings)
+        self.near = NearDuplicateIndex(self.settings)
+        self.stories = StoryIndex(self.settings)
+        self._batches = 0
+        self._pending: list[BatchKey] = []
+        self.resigned = 0  # stored rows whose signature was missing or of another shape, signed again at rebuild
+
+    def __len__(self) -> int:
+        return len(self.near)
+
+    @classmethod
+    def rebuild(cls, rows: Iterable[StoredRow], settings: DedupeSettings | None = None) -> "DedupeIndex":
+        """An index of stored articles; `rows` in ascending id order, so kept copies come before their duplicates."""
+        index = cls(settings)
+        for row in rows:
+            feats = features(row.title, row.body)
+            hashvalues = unpack(row.minhash, index.settings.num_perm) if row.minhash else None
+            if hashvalues is None:
+                hashvalues = index.signer.hashvalues(feats.core)
+                index.resigned += 1
+            fp = fingerprint(feats, hashvalues, index.settings, row.published_at)
+            kept = row.duplicate_of_id if row.duplicate_of_id in index.near else None
+            story_key = row.story_key or new_story_key(row.title, feats.lead, row.published_at)
+            index.near.add(row.id, fp, kept=kept, story_key=story_key)
+            if kept is None:
+                index.stories.add(row.id, _story_terms(feats, row.published_at), story_key)
+        return index
+
+    def decide(self, articles: Sequence[Article]) -> list[Decision]:
+        if self._pending:
+            raise DedupeStateError(
+                f"dedupe index: the previous batch of {len(self._pending)} articles was neither committed nor rolled "
+                "back; call index.commit(stored_ids) after storing it (or index.rollback())"
+            )
+        self._batches += 1
+        decisions = []
+        for i, article in enumerate(articles):
+            key = BatchKey(self._batches, i)
+            decisions.append(self._decide_one(key, article))
+            self._pending.append(key)
+        return decisions
+
+    def _decide_one(self, key: BatchKey, article: Article) -> Decision:
+        feats = features(article.title, article.body)
+        fp = fingerprint(feats, self.signer.hashvalues(feats.core), self.settings, article.published_at)
+        match = self.near.find(fp)
+        if match is not None:
+            story_key = self.near.story_of(match.kept) or new_story_key(article.title, feats.lead, article.published_at)
+            self.near.add(key, fp, kept=match.kept, story_key=story_key)
+            return _duplicate_decision(fp.signature, story_key, match)
+        terms = _story_terms(feats, article.published_at)
+        story = self.stories.match(terms)
+        story_key = story.story_key if story else new_story_key(article.title, feats.lead, article.published_at)
+        self.near.add(key, fp, story_key=story_key)
+        self.stories.add(key, terms, story_key)
+        return Decision(signature=fp.signature, story_key=story_key)
+
+    def commit(self, ids: Sequence[int | None]) -> None:
+        """After storing the last batch: `ids[i]` is the stored id of its i-th article, None when it was not stored."""
+        if len(ids) != len(self._pending):
+            raise DedupeStateError(
+                f"dedupe index: commit got {len(ids)} ids for a batch of {len(self._pending)} articles"
+            )
+        dropped = [key for key, stored_id in zip(self._pending, ids) if stored_id is None]
+        for key, stored_id in zip(self._pending, ids):
+            if stored_id is not None:
+                self.near.rekey(key, stored_id)
+                if key in self.stories:
+                    self.stories.rekey(key, stored_id)
+        self._drop(dropped)
+        self._pending = []
+
+    def rollback(self) -> None:
+        """Forget the last batch (it was not stored)."""
+        self._drop(self._pending)
+        self._pending = []
+
+    def evict_before(self, cutoff: datetime) -> int:
+        """Forget articles published before `cutoff` (a long-running process calls this, say, daily)."""
+        self.stories.evict_before(cutoff)
+        return self.near.evict_before(cutoff)
+
+    def _drop(self, keys: list[BatchKey]) -> None:
+        if not keys:
+            return
+        self.stories.remove_many([k for k in keys if k in self.stories])
+        self.near.remove_many(keys)
+
+
+def _duplicate_decision(signature: bytes, story_key: str, match: DuplicateMatch) -> Decision:
+    if isinstance(match.kept, BatchKey):
+        return Decision(signature, story_key, duplicate_of_index=match.kept.index, reason=match.reason)
+    return Decision(signature, story_key, duplicate_of_id=int(match.kept), reason=match.reason)  # type: ignore[call-overload]
+
+
+def _story_terms(feats: TextFeatures, published_at: datetime | None) -> StoryTerms:
+    return StoryTerms(title=feats.title_terms, lead=feats.lead_terms, published_at=published_at)
+
+
+def dedupe_batch(articles: Sequence[Article], index: DedupeIndex) -> list[Decision]:
+    """Decide a batch: for each article (in order) whether it near-duplicates a stored or earlier article, and its
+    story. Call `index.commit(stored_ids)` once the batch is stored."""
+    return index.decide(articles)
+
+
+__all__ = ["BatchKey", "Decision", "DedupeIndex", "DedupeStateError", "StoredRow", "dedupe_batch", "pack"]

@@ -1,0 +1,297 @@
+"""Near-duplicates: MinHash LSH over character shingles finds candidates, a check of leads, numbers and titles decides.
+
+Similarity alone cannot tell a wire copy from two articles cut from one template (market reports, photo captions of
+different scenes): both share most characters. What differs is where: copies differ in bylines, e-mail addresses and
+verb endings (stripped or forgiven here), template siblings in the words and numbers that carry the news.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from difflib import SequenceMatcher
+from typing import Hashable
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from dedupe.features import TextFeatures, features, shingles
+from dedupe.settings import DedupeSettings
+from newsmon.records import Article
+
+_SCHEME = "affine32"
+# Characters a broadcaster's rewrite of a wire story changes when it turns "했다" into "했습니다".
+_ENDING_CHARS = frozenset("습니다했였었됐합입있겠까요")
+
+
+def _crc32(shingle: str) -> int:
+    # Stable across processes (unlike hash()), and much faster than the default SHA-1.
+    return zlib.crc32(shingle.encode("utf-8"))
+
+
+class Signer:
+    """Computes MinHash signatures with one fixed set of permutations (built once, shared by every signature)."""
+
+    def __init__(self, settings: DedupeSettings) -> None:
+        self.settings = settings
+        self._template = MinHash(num_perm=settings.num_perm, seed=settings.seed, hashfunc=_crc32, scheme=_SCHEME)
+
+    def hashvalues(self, core: str) -> np.ndarray:
+        minhash = MinHash(
+            num_perm=self.settings.num_perm,
+            seed=self.settings.seed,
+            hashfunc=_crc32,
+            permutations=self._template.permutations,
+            scheme=_SCHEME,
+        )
+        minhash.update_batch(shingles(core, self.settings.shingle))
+        return minhash.hashvalues
+
+
+def pack(hashvalues: np.ndarray) -> bytes:
+    """The `articles.minhash` column form: the hash values as little-endian unsigned 32-bit ints."""
+    return np.asarray(hashvalues, dtype="<u4").tobytes()
+
+
+def unpack(blob: bytes, num_perm: int) -> np.ndarray | None:
+    """Hash values from the column, or None when the blob was made with another number of permutations."""
+    if len(blob) != 4 * num_perm:
+        return None
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+_default_signers: dict[DedupeSettings, Signer] = {}
+
+
+def signature(article: Article, settings: DedupeSettings | None = None) -> bytes:
+    """The packed MinHash of `article`'s core text, for the `articles.minhash` column."""
+    settings = settings or DedupeSettings()
+    signer = _default_signers.setdefault(settings, Signer(settings))
+    return pack(signer.hashvalues(features(article.title, article.body).core))
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """One article as the index sees it: its signature plus the few features the decision compares."""
+
+    hashvalues: np.ndarray
+    size: int
+    lead: str
+    numbers: frozenset[int]
+    title_terms: frozenset[str]
+    published_at: datetime | None = None
+
+    @property
+    def signature(self) -> bytes:
+        return pack(self.hashvalues)
+
+
+def fingerprint(
+    feats: TextFeatures, hashvalues: np.ndarray, settings: DedupeSettings, published_at: datetime | None = None
+) -> Fingerprint:
+    return Fingerprint(
+        hashvalues=hashvalues,
+        size=max(1, len(feats.core) - settings.shingle + 1),
+        lead=feats.lead,
+        numbers=feats.numbers,
+        title_terms=feats.title_terms,
+        published_at=published_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateMatch:
+    """The kept copy an article duplicates (`kept` is the index key: a stored id or a provisional batch key) and why."""
+
+    kept: Hashable
+    similarity: float
+    containment: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    duplicate: bool
+    similarity: float
+    containment: float
+    reason: str
+
+
+def lead_edits(a: str, b: str) -> int:
+    """Characters that differ between the common-length starts of two leads, not counting verb-ending changes."""
+    n = min(len(a), len(b))
+    a, b = a[:n], b[:n]
+    if a == b:
+        return 0
+    edits = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        changed = a[i1:i2] + b[j1:j2]
+        # Near the cut both sides may simply stop at different points of the same text.
+        if i2 >= n - 3 and j2 >= n - 3 and (i1 >= n - 12 or j1 >= n - 12):
+            continue
+        if all(ch in _ENDING_CHARS for ch in changed):
+            continue
+        edits += max(i2 - i1, j2 - j1)
+    return edits
+
+
+def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:
+    """Decide whether `new` is a near-duplicate of `old`: similar (or contained), same lead, same numbers, and for
+    short texts the same title."""
+    similarity = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
+    small, large = sorted((new.size, old.size))
+    containment = min(1.0, similarity / (1.0 + similarity) * (small + large) / small)
+    if similarity < settings.similar and containment < settings.contained:
+        return Verdict(False, similarity, containment, f"not similar (J={similarity:.2f}, C={containment:.2f})")
+    edits = lead_edits(new.lead, old.lead)
+    if edits > settings.lead_edits:
+        return Verdict(False, similarity, containment, f"leads differ by {edits} characters")
+    shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
+    if shorter.numbers:
+        shared = len(shorter.numbers & longer.numbers) / len(shorter.numbers)
+        if shared < settings.numbers_shared:
+            return Verdict(False, similarity, containment, f"numbers differ ({shared:.0%} shared)")
+    if min(new.size, old.size) < settings.short_core:
+        union = new.title_terms | old.title_terms
+        overlap = len(new.title_terms & old.title_terms) / len(union) if union else 1.0
+        if overlap < settings.short_title_overlap:
+            return Verdict(False, similarity, containment, f"short text, titles differ ({overlap:.0%} shared)")
+    kind = "copy" if similarity >= settings.similar else "contained"
+    return Verdict(True, similarity, containment, f"{kind} (J={similarity:.2f}, C={containment:.2f}, lead edits {edits})")
+
+
+@dataclass(slots=True, eq=False)
+class _Entry:
+    fingerprint: Fingerprint
+    key: Hashable
+    slot: int
+    kept: "_Entry | None" = None  # the kept copy this entry duplicates; None when it is one
+    story_key: str | None = None
+
+    @property
+    def root(self) -> "_Entry":
+        return self.kept or self
+
+
+class NearDuplicateIndex:
+    """Recent articles' fingerprints under the caller's keys (a stored id, or a provisional key for a batch item).
+
+    LSH and the lead buckets hold internal slot numbers, so a provisional key can become the stored id (`rekey`)
+    without touching them, and duplicates point at their kept copy's entry, not at its key."""
+
+    def __init__(self, settings: DedupeSettings | None = None) -> None:
+        self.settings = settings or DedupeSettings()
+        self._by_key: dict[Hashable, _Entry] = {}
+        self._by_slot: dict[int, _Entry] = {}
+        self._lead_keys: dict[str, deque[int]] = {}
+        self._next_slot = 0
+        self._lsh = MinHashLSH(threshold=self.settings.lsh_threshold, num_perm=self.settings.num_perm)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._by_key
+
+    def find(self, fp: Fingerprint) -> DuplicateMatch | None:
+        """The kept copy `fp` duplicates (the most similar candidate that passes); None when none does."""
+        for entry, verdict in self._judged(fp, stop_at_first=True):
+            if verdict.duplicate:
+                root = entry.root
+                return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason)
+        return None
+
+    def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
+        """Every candidate (LSH and lead key) with the decision's verdict, most similar first: for reports and tuning."""
+        return [(entry.key, verdict) for entry, verdict in self._judged(fp, stop_at_first=False)]
+
+    def _judged(self, fp: Fingerprint, *, stop_at_first: bool):
+        slots = set(self._lsh.query(self._lean(fp.hashvalues)))
+        bucket = self._lead_keys.get(self._lead_key(fp))
+        if bucket:
+            slots.update(bucket)
+        if not slots:
+            return
+        entries = [self._by_slot[s] for s in slots]
+        stacked = np.stack([e.fingerprint.hashvalues for e in entries])
+        agree = np.count_nonzero(stacked == fp.hashvalues, axis=1)
+        for i in np.argsort(-agree, kind="stable")[: self.settings.max_candidates]:
+            entry = entries[int(i)]
+            verdict = compare(fp, entry.fingerprint, self.settings)
+            yield entry, verdict
+            if stop_at_first and verdict.duplicate:
+                return
+
+    def add(self, key: Hashable, fp: Fingerprint, *, kept: Hashable | None = None, story_key: str | None = None) -> None:
+        """Index `fp` under `key`; `kept` is the kept copy's key when `fp` is its duplicate (it must be indexed)."""
+        if key in self._by_key:
+            raise ValueError(f"near-duplicate index: key {key!r} is already indexed")
+        root = self._by_key[kept].root if kept is not None and kept in self._by_key else None
+        entry = _Entry(fp, key, self._next_slot, root, story_key)
+        self._next_slot += 1
+        self._by_key[key] = entry
+        self._by_slot[entry.slot] = entry
+        self._lsh.insert(entry.slot, self._lean(fp.hashvalues), check_duplication=False)
+        lead_key = self._lead_key(fp)
+        if lead_key:
+            bucket = self._lead_keys.get(lead_key)
+            if bucket is None:
+                bucket = self._lead_keys[lead_key] = deque(maxlen=self.settings.lead_key_bucket)
+            bucket.append(entry.slot)
+
+    def remove(self, key: Hashable) -> None:
+        self.remove_many([key])
+
+    def remove_many(self, keys: list[Hashable]) -> None:
+        """Drop entries; duplicates of a dropped kept copy become kept copies themselves."""
+        gone: set[int] = set()
+        for key in keys:
+            entry = self._by_key.pop(key)
+            del self._by_slot[entry.slot]
+            self._lsh.remove(entry.slot)
+            gone.add(entry.slot)
+            lead_key = self._lead_key(entry.fingerprint)
+            bucket = self._lead_keys.get(lead_key)
+            if bucket is not None and entry.slot in bucket:
+                bucket.remove(entry.slot)
+                if not bucket:
+                    del self._lead_keys[lead_key]
+        for other in self._by_key.values():
+            if other.kept is not None and other.kept.slot in gone:
+                other.kept = None
+
+    def rekey(self, old: Hashable, new: Hashable) -> None:
+        """Give an entry its stored id in place of a provisional key; duplicates pointing at it follow."""
+        if new in self._by_key:
+            raise ValueError(f"near-duplicate index: key {new!r} is already indexed")
+        entry = self._by_key.pop(old)
+        entry.key = new
+        self._by_key[new] = entry
+
+    def kept_of(self, key: Hashable) -> Hashable:
+        return self._by_key[key].root.key
+
+    def story_of(self, key: Hashable) -> str | None:
+        return self._by_key[key].story_key
+
+    def set_story(self, key: Hashable, story_key: str) -> None:
+        self._by_key[key].story_key = story_key
+
+    def evict_before(self, cutoff: datetime) -> int:
+        """Drop entries published before `cutoff` (entries with no time stay); returns how many went."""
+        old = [k for k, e in self._by_key.items()
+               if e.fingerprint.published_at is not None and e.fingerprint.published_at < cutoff]
+        self.remove_many(old)
+        return len(old)
+
+    def _lean(self, hashvalues: np.ndarray) -> LeanMinHash:
+        return LeanMinHash(seed=self.settings.seed, hashvalues=hashvalues, scheme=_SCHEME)
+
+    def _lead_key(self, fp: Fingerprint) -> str:
+        if len(fp.lead) < self.settings.lead_key_chars:
+            return ""
+        return fp.lead[: self.settings.lead_key_chars]

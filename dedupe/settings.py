@@ -1,0 +1,41 @@
+"""The one place the dedupe thresholds live: MinHash shape, what makes a near-duplicate, what joins a story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeSettings:
+    # MinHash over character shingles of the whitespace-free core text. Changing num_perm, shingle or seed makes
+    # stored signatures incomparable: stored rows are then re-signed from their bodies at rebuild.
+    num_perm: int = 128
+    shingle: int = 5
+    seed: int = 1
+    # LSH candidate threshold on estimated Jaccard (25 bands x 5 rows for 128 permutations).
+    lsh_threshold: float = 0.5
+    # A candidate is similar enough when its Jaccard reaches `similar`, or when the shorter text is contained in the
+    # longer one to `contained` (a feed item carrying the first part of an article).
+    similar: float = 0.5
+    contained: float = 0.8
+    # Articles whose leads start with the same `lead_key_chars` characters are candidates too (truncations), at most
+    # `lead_key_bucket` of the newest per key.
+    lead_key_chars: int = 40
+    lead_key_bucket: int = 32
+    # The decision: leads may differ by at most this many characters that are not verb endings, and the shorter
+    # text's numbers must appear in the longer to this fraction.
+    lead_edits: int = 2
+    numbers_shared: float = 0.8
+    # Below this many core characters (a caption, a one-line flash) the titles must agree as well.
+    short_core: int = 200
+    short_title_overlap: float = 0.5
+    # Candidates examined per query, most similar first.
+    max_candidates: int = 30
+    # Stories: articles published within `story_window_hours` whose key terms overlap to `story_overlap`
+    # (idf-weighted) and share at least `story_min_shared` title terms join one story.
+    story_window_hours: float = 36.0
+    story_overlap: float = 0.5
+    story_min_shared: int = 2
+    # A term in more than this fraction of indexed articles does not count for stories.
+    story_max_df: float = 0.02
+    story_max_postings: int = 200

@@ -1,0 +1,150 @@
+"""Stories: independently written articles about one event share a `story_key`, by key-term overlap in a time window.
+
+The rule, kept cheap and explainable: two articles are about one event when they were published within
+`story_window_hours`, share at least `story_min_shared` title terms (particles cut off, common words dropped), and their
+title and lead terms overlap to `story_overlap`, each shared term weighted by its rarity (idf) among indexed articles.
+A new article joins the story of its best match; with none it starts a story of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, deque
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dedupe.settings import DedupeSettings
+
+
+@dataclass(frozen=True, slots=True)
+class StoryTerms:
+    """What a story decision compares: title terms, lead terms and the publication time."""
+
+    title: frozenset[str]
+    lead: frozenset[str]
+    published_at: datetime | None
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.title | self.lead
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    story_key: str
+    matched: Hashable
+    score: float
+    shared: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class _StoryEntry:
+    terms: StoryTerms
+    story_key: str
+
+
+def new_story_key(title: str, lead: str, published_at: datetime | None) -> str:
+    """A story key of the article that starts it: its day and a hash of its text (25 characters)."""
+    day = published_at.strftime("%Y%m%d") if published_at else "00000000"
+    digest = hashlib.sha1(f"{title}\x00{lead}".encode("utf-8")).hexdigest()[:16]
+    return f"{day}-{digest}"
+
+
+class StoryIndex:
+    """Recent articles' story terms with an inverted index from title term to articles."""
+
+    def __init__(self, settings: DedupeSettings | None = None) -> None:
+        self.settings = settings or DedupeSettings()
+        self._entries: dict[Hashable, _StoryEntry] = {}
+        self._postings: dict[str, deque[Hashable]] = {}
+        self._df: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    def match(self, terms: StoryTerms) -> StoryMatch | None:
+        """The story `terms` belongs to (best-scoring recent article that passes the rule), or None."""
+        n = max(1, len(self._entries))
+        max_df = max(3, self.settings.story_max_df * n)
+        window = timedelta(hours=self.settings.story_window_hours)
+        candidates: Counter[Hashable] = Counter()
+        for term in terms.title:
+            if self._df[term] > max_df:
+                continue
+            for key in self._postings.get(term, ()):
+                candidates[key] += 1
+        best: StoryMatch | None = None
+        for key, shared_title in candidates.items():
+            if shared_title < self.settings.story_min_shared:
+                continue
+            entry = self._entries.get(key)
+            if entry is None:
+                continue
+            when, then = terms.published_at, entry.terms.published_at
+            if when is not None and then is not None and abs(when - then) > window:
+                continue
+            score, shared = self._overlap(terms.all, entry.terms.all, n)
+            if score >= self.settings.story_overlap and (best is None or score > best.score):
+                best = StoryMatch(entry.story_key, key, score, shared)
+        return best
+
+    def add(self, key: Hashable, terms: StoryTerms, story_key: str) -> None:
+        if key in self._entries:
+            raise ValueError(f"story index: key {key!r} is already indexed")
+        self._entries[key] = _StoryEntry(terms, story_key)
+        for term in terms.all:
+            self._df[term] += 1
+        for term in terms.title:
+            postings = self._postings.get(term)
+            if postings is None:
+                postings = self._postings[term] = deque(maxlen=self.settings.story_max_postings)
+            postings.append(key)
+
+    def remove_many(self, keys: list[Hashable]) -> None:
+        gone = set(keys)
+        for key in keys:
+            entry = self._entries.pop(key)
+            for term in entry.terms.all:
+                self._df[term] -= 1
+                if self._df[term] <= 0:
+                    del self._df[term]
+        for term in list(self._postings):
+            postings = self._postings[term]
+            if any(k in gone for k in postings):
+                kept = [k for k in postings if k not in gone]
+                if kept:
+                    self._postings[term] = deque(kept, maxlen=self.settings.story_max_postings)
+                else:
+                    del self._postings[term]
+
+    def rekey(self, old: Hashable, new: Hashable) -> None:
+        entry = self._entries.pop(old)
+        self._entries[new] = entry
+        for term in entry.terms.title:
+            postings = self._postings.get(term)
+            if postings is not None:
+                self._postings[term] = deque((new if k == old else k for k in postings),
+                                             maxlen=self.settings.story_max_postings)
+
+    def evict_before(self, cutoff: datetime) -> int:
+        old = [k for k, e in self._entries.items()
+               if e.terms.published_at is not None and e.terms.published_at < cutoff]
+        if old:
+            self.remove_many(old)
+        return len(old)
+
+    def _overlap(self, a: frozenset[str], b: frozenset[str], n: int) -> tuple[float, tuple[str, ...]]:
+        shared = a & b
+        if not shared:
+            return 0.0, ()
+
+        def weight(terms: frozenset[str]) -> float:
+            return sum(math.log((n + 1) / (self._df[t] + 1)) + 1.0 for t in terms)
+
+        score = weight(shared) / min(weight(a), weight(b))
+        return score, tuple(sorted(shared))
