@@ -349,6 +349,9 @@ class Fetcher:
                 rules = rules_from_response(response.status, response.text(), time.monotonic())
             except HTTPStatusError as exc:
                 rules = rules_from_response(exc.status, "", time.monotonic())
+            except (ConnectionFailed, FetchTimeout) as exc:
+                # Not cached: the next fetch tries again. Reported against the URL that was asked for.
+                raise type(exc)(source, url, f"site unreachable while reading {robots_url}: {exc.reason}") from None
             except (UnexpectedContentType, ResponseTooLarge, TooManyRedirects, BlockedAddress):
                 # No usable robots.txt (an HTML error page, a redirect to elsewhere): no rules.
                 rules = RobotsRules(fetched_at=time.monotonic())

@@ -59,12 +59,15 @@ class LocalServer:
                     if reply.content_type:
                         self.send_header("Content-Type", reply.content_type)
                     for key, value in reply.headers.items():
-                        self.send_header(key, value)
+                        if value:  # an empty value means "leave this header out"
+                            self.send_header(key, value)
                     if "Content-Length" not in reply.headers:
                         self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     if reply.status != 304:
                         self.wfile.write(reply.body)
+                    if reply.headers.get("Connection") == "close":
+                        self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -74,7 +77,7 @@ class LocalServer:
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://{host}:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
