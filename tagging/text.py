@@ -27,6 +27,26 @@ _BOILERPLATE_LINE = re.compile(
 )
 
 
+# Where an outlet's tip-line or subscription block starts when it is glued to the last paragraph
+# ("...했다.■ 제보하기▷ 전화 : ...▷ 네이버, 유튜브에서 KBS뉴스를 구독해주세요!"). Searched only near the end.
+_TAIL_BLOCK = re.compile(
+    r"■\s*제보하기|제보하기\s*▷|※\s*'?당신의 제보가|당신의 제보가 뉴스|※\s*\S*\s*여러분의 제보|여러분의 제보를 기다|"
+    r"발로 뛰는 더팩트|기사문의 및 제보|[▷▶]\s*카카오톡|\[카카오톡\]|카카오톡\s*:|"
+    r"<저작권자|저작권자\s*[(ⓒ©]|무단\s*전재|무단복제|재배포\s*금지|Copyright|ⓒ|©|"
+    r"기자 ?페이지[^.]{0,20}구독|구독 버튼을 누르|\+구독|구독해\s*주세요"
+)
+_TAIL_REACH = 600
+# Publisher notices inside a paragraph ("☞'원문보기'는 네이버·다음 등 포털사이트가 아닌 ... 가능합니다.").
+_INLINE_NOTICE = re.compile(r"\(원문보기\)|☞?\s*'원문보기'는[^.]{0,80}\.")
+
+
+def strip_tail_block(body: str) -> str:
+    """The body without a tip-line, subscription or copyright block glued to its end."""
+    start = max(0, len(body) - _TAIL_REACH)
+    m = _TAIL_BLOCK.search(body, start)
+    return body[: m.start()].rstrip() if m else body
+
+
 def strip_crawl_footer(body: str) -> str:
     """The body without the crawler's trailing '---' block."""
     return _CRAWL_FOOTER.sub("", body)
@@ -39,7 +59,8 @@ def is_boilerplate(line: str) -> bool:
 def article_lines(article: Article) -> list[str]:
     """Title first, then the body's non-empty, non-boilerplate lines, stripped."""
     lines = [article.title.strip()] if article.title and article.title.strip() else []
-    for raw in strip_crawl_footer(article.body).split("\n"):
+    body = _INLINE_NOTICE.sub(" ", strip_tail_block(strip_crawl_footer(article.body)))
+    for raw in body.split("\n"):
         line = raw.strip()
         if line and not is_boilerplate(line):
             lines.append(line)
