@@ -17,6 +17,13 @@ class Channel(BaseModel):
     env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     apprise_config: str | None = None
     format: Literal["auto", "slack", "html", "markdown", "text"] = "auto"
+    # Tries per run before the channel is reported as failing; the wait doubles from `backoff_seconds` each time.
+    attempts: int = Field(default=3, ge=1, le=20)
+    backoff_seconds: float = Field(default=2.0, ge=0)
+    # A send whose outcome is unknown (the process died after sending, before recording it): resend it, or report it
+    # and leave it. "auto" resends only where the message carries the digest key a receiver can deduplicate on
+    # (json://, form://, xml://, mailto:// header); see docs/delivery.md.
+    on_unconfirmed: Literal["auto", "resend", "report"] = "auto"
 
     @model_validator(mode="after")
     def _one_reference(self) -> "Channel":
@@ -53,3 +60,14 @@ class Subscription(BaseModel):
         from newsmon.config import check_timezone
 
         return check_timezone(value)
+
+
+class DeliveryPolicy(BaseModel):
+    """How runs share the outbox: when another run's claim counts as abandoned, and when to give up on a channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A claim older than this belongs to a run that died; it must exceed a channel's attempts x backoff x timeout.
+    claim_timeout_seconds: float = Field(default=900.0, ge=0)
+    # Attempts over all runs after which a failing delivery is left as failed and no longer retried.
+    max_attempts_total: int = Field(default=30, ge=1)

@@ -1,0 +1,257 @@
+"""Sends one rendered digest to one channel through apprise, with the digest key attached and secrets kept out of errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TextIO
+from urllib.parse import unquote
+
+import apprise
+from apprise import NotifyFormat
+from apprise.plugins.base import NotifyBase
+from apprise.plugins.custom_form import NotifyForm
+from apprise.plugins.custom_json import NotifyJSON
+from apprise.plugins.custom_xml import NotifyXML
+from apprise.plugins.email import NotifyEmail
+from apprise.plugins.slack import NotifySlack
+
+from alerts.config import Channel
+from alerts.digest import Digest
+from alerts.render import DEFAULT_LIMITS, Rendered, render
+from newsmon.errors import DeliveryError
+
+DIGEST_HEADER = "X-Newsmon-Digest"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Plugins whose payload carries the digest key where a receiver can drop a repeat (header and body field).
+KEYED_PLUGINS: tuple[type, ...] = (NotifyJSON, NotifyForm, NotifyXML)
+_APPRISE_FORMAT = {"text": NotifyFormat.TEXT, "markdown": NotifyFormat.MARKDOWN, "slack": NotifyFormat.MARKDOWN,
+                   "html": NotifyFormat.HTML}
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """What a notifier sends: the stored digest (rendered per channel) and its idempotency key."""
+
+    digest: Digest
+    max_items: int
+
+    @property
+    def key(self) -> str:
+        return self.digest.key
+
+
+class Notifier(Protocol):
+    """Sends a digest to a channel or raises DeliveryError (whose message never holds the channel's secret)."""
+
+    def send(self, channel: Channel, message: Outgoing) -> None: ...
+
+    def can_deduplicate(self, channel: Channel) -> bool:
+        """Whether a repeat of a message to this channel carries a key its receiver can drop it by."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Secrets: never in a log record, an exception message or the database.
+# ---------------------------------------------------------------------------------------------------------------
+
+_secrets: dict[str, int] = {}
+_secrets_lock = threading.Lock()
+
+
+def secret_parts(url: str) -> set[str]:
+    """The whole URL and every piece of it long enough to be a token or password (the host is kept: it is useful)."""
+    parts = {url, unquote(url)}
+    host = re.match(r"^[a-z0-9+.\-]+://(?:[^@/]*@)?([^/:?#]+)", url, re.IGNORECASE)
+    hostname = host.group(1) if host else ""
+    for piece in re.split(r"[/:@?&=#,;+\s]", url):
+        piece = piece.strip()
+        if len(piece) >= 6 and piece != hostname and not piece.isdigit():
+            parts.add(piece)
+            parts.add(unquote(piece))
+    return {p for p in parts if p}
+
+
+def scrub(text: str, secrets: set[str] | None = None) -> str:
+    """`text` with every registered (or given) secret replaced by `***`."""
+    with _secrets_lock:
+        known = set(_secrets) | (secrets or set())
+    for secret in sorted(known, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+class _ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            record.msg = scrub(record.getMessage())
+            record.args = None
+        return True
+
+
+_apprise_logger = logging.getLogger("apprise")
+_apprise_logger.addFilter(_ScrubFilter())
+
+
+class _Registered:
+    """Registers secrets with the log filter for the duration of a send."""
+
+    def __init__(self, secrets: set[str]) -> None:
+        self.secrets = secrets
+
+    def __enter__(self) -> "_Registered":
+        with _secrets_lock:
+            for s in self.secrets:
+                _secrets[s] = _secrets.get(s, 0) + 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with _secrets_lock:
+            for s in self.secrets:
+                _secrets[s] -= 1
+                if not _secrets[s]:
+                    del _secrets[s]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# apprise
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def channel_format(channel: Channel, plugin: NotifyBase) -> str:
+    if channel.format != "auto":
+        return channel.format
+    if isinstance(plugin, NotifySlack):
+        return "slack"
+    if isinstance(plugin, NotifyEmail):
+        return "html"
+    return "markdown"
+
+
+class AppriseNotifier:
+    """Delivers through apprise. URLs come from `env` (or an apprise configuration file) at send time only.
+
+    `prepare` is called with each plugin just before sending; tests use it to point Slack's plugin at a local receiver.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        base_dir: Path | None = None,
+        prepare: Callable[[NotifyBase], None] | None = None,
+    ) -> None:
+        self.env = env
+        self.base_dir = base_dir
+        self.prepare = prepare
+
+    def _plugins(self, channel: Channel) -> tuple[list[NotifyBase], set[str]]:
+        asset = apprise.AppriseAsset(secure_logging=True)
+        if channel.env:
+            url = self.env.get(channel.env, "").strip()
+            if not url:
+                raise DeliveryError(
+                    f"channel {channel.label}: environment variable {channel.env} is not set (it must hold the "
+                    "channel's apprise URL)"
+                )
+            secrets = secret_parts(url)
+            with _Registered(secrets):
+                plugin = apprise.Apprise.instantiate(url, asset=asset)
+            if plugin is None:
+                raise DeliveryError(f"channel {channel.label}: ${channel.env} does not hold a valid apprise URL")
+            return [plugin], secrets
+        path = Path(channel.apprise_config or "").expanduser()
+        if not path.is_absolute() and self.base_dir:
+            path = self.base_dir / path
+        if not path.is_file():
+            raise DeliveryError(f"channel {channel.label}: apprise configuration file {path} not found")
+        config = apprise.AppriseConfig(asset=asset)
+        config.add(str(path))
+        plugins = list(apprise.Apprise(servers=config, asset=asset))
+        if not plugins:
+            raise DeliveryError(f"channel {channel.label}: apprise configuration file {path} holds no usable URL")
+        secrets: set[str] = set()
+        for p in plugins:
+            secrets |= secret_parts(p.url(privacy=False))
+        return plugins, secrets
+
+    def can_deduplicate(self, channel: Channel) -> bool:
+        try:
+            plugins, _ = self._plugins(channel)
+        except DeliveryError:
+            return False
+        return all(isinstance(p, KEYED_PLUGINS) for p in plugins)
+
+    def send(self, channel: Channel, message: Outgoing) -> None:
+        plugins, secrets = self._plugins(channel)
+        with _Registered(secrets):
+            for plugin in plugins:
+                try:
+                    self._send_one(channel, plugin, message)
+                except DeliveryError:
+                    raise
+                except Exception as exc:  # a plugin bug or an OS error: report it without the URL
+                    raise DeliveryError(f"channel {channel.label}: {scrub(f'{type(exc).__name__}: {exc}', secrets)}")
+
+    def _send_one(self, channel: Channel, plugin: NotifyBase, message: Outgoing) -> None:
+        fmt = channel_format(channel, plugin)
+        limit = min(DEFAULT_LIMITS[fmt], plugin.body_maxlen or DEFAULT_LIMITS[fmt])
+        rendered = render(message.digest, fmt, limit=limit, max_items=message.max_items)
+        title = rendered.title[: plugin.title_maxlen] if plugin.title_maxlen else rendered.title
+        _attach_key(plugin, message.key)
+        with tempfile.TemporaryDirectory(prefix="newsmon-slack-") as tmp:
+            if isinstance(plugin, NotifySlack) and rendered.blocks is not None:
+                _use_block_kit(plugin, rendered, Path(tmp))
+            if self.prepare:
+                self.prepare(plugin)
+            with apprise.LogCapture(level=logging.WARNING) as log:
+                ok = plugin.notify(body=rendered.body, title=title, body_format=_APPRISE_FORMAT[fmt])
+                detail = log.getvalue() if not ok else ""
+        if not ok:
+            lines = [ln.split(" - ", 2)[-1] for ln in detail.strip().splitlines() if ln.strip()]
+            reason = "; ".join(dict.fromkeys(lines))[-500:] or "the service did not accept the message"
+            raise DeliveryError(f"channel {channel.label}: {scrub(reason)}")
+
+
+def _attach_key(plugin: NotifyBase, key: str) -> None:
+    """Put the digest key where the receiver can see it: a header and, for JSON/form, a payload field."""
+    headers = getattr(plugin, "headers", None)
+    if isinstance(headers, dict):
+        headers[DIGEST_HEADER] = key
+        if isinstance(plugin, KEYED_PLUGINS):
+            headers[IDEMPOTENCY_HEADER] = key
+    extras = getattr(plugin, "payload_extras", None)
+    if isinstance(extras, dict) and isinstance(plugin, (NotifyJSON, NotifyForm)):
+        extras["digest_key"] = key
+
+
+def _use_block_kit(plugin: NotifySlack, rendered: Rendered, folder: Path) -> None:
+    """Send our own Block Kit layout: apprise's Slack plugin posts a template file's blocks as the message."""
+    text = json.dumps({"blocks": rendered.blocks}, ensure_ascii=False)
+    # apply_template substitutes {{name}}; braces only appear doubled inside strings, so break them up there.
+    text = text.replace("{{", "{\\u007b").replace("}}", "}\\u007d")
+    path = folder / "blocks.json"
+    path.write_text(text, encoding="utf-8")
+    template = apprise.AppriseAttachment(asset=plugin.asset)
+    template.add(str(path))
+    template[0].max_file_size = plugin.max_slack_template_size
+    plugin.template = template
+    plugin.use_blocks = True
+
+
+class ConsoleNotifier:
+    """The channel of last resort: the digest as plain text on a stream."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def send_text(self, message: Outgoing) -> None:
+        self.stream.write(render(message.digest, "text", max_items=message.max_items).body)
+        self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,230 @@
+"""Builds a digest from a subscription's new matches: one entry per story, grouped by company or topic, with counts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from alerts.config import Subscription
+from models.outbox import Match
+from tagging.rules import Watchlist
+
+# C0/C1 control characters (ANSI escapes, bells, bidi overrides) never reach a channel or a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(value: str | None) -> str:
+    """Article text as one safe line: NFC, no control characters, single spaces."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value)
+    return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) link with no spaces or control characters; otherwise no link at all."""
+    if not url:
+        return None
+    url = url.strip()
+    if not re.match(r"^https?://[^\s<>\"'`|\x00-\x1f\x7f]+$", url, re.IGNORECASE):
+        return None
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class TagView:
+    kind: str
+    label: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    outlet: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One story: its kept article, the other outlets that carried it, and why it matched."""
+
+    title: str
+    url: str | None
+    outlet: str
+    published: str | None  # already in the subscriber's time zone, e.g. "2025-12-28 09:30 KST"
+    tags: tuple[TagView, ...]
+    evidence: str
+    terms: tuple[str, ...]
+    also_in: tuple[Copy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestGroup:
+    kind: str
+    label: str
+    name: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything a renderer needs; plain data, so it is stored with the outbox and re-rendered identically."""
+
+    subscription: str
+    key: str
+    title: str
+    created: str
+    timezone: str
+    company_counts: tuple[tuple[str, int], ...]
+    topic_counts: tuple[tuple[str, int], ...]
+    groups: tuple[DigestGroup, ...]
+    stories: int
+    articles: int
+    article_ids: tuple[int, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Digest":
+        groups = tuple(
+            DigestGroup(
+                g["kind"], g["label"], g["name"],
+                tuple(
+                    DigestItem(
+                        title=i["title"], url=i["url"], outlet=i["outlet"], published=i["published"],
+                        tags=tuple(TagView(**x) for x in i["tags"]), evidence=i["evidence"], terms=tuple(i["terms"]),
+                        also_in=tuple(Copy(**c) for c in i["also_in"]),
+                    )
+                    for i in g["items"]
+                ),
+            )
+            for g in data["groups"]
+        )
+        return cls(
+            subscription=data["subscription"], key=data["key"], title=data["title"], created=data["created"],
+            timezone=data["timezone"], company_counts=tuple(tuple(c) for c in data["company_counts"]),  # type: ignore[misc]
+            topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
+            groups=groups, stories=data["stories"], articles=data["articles"],
+            article_ids=tuple(data.get("article_ids", ())),
+        )
+
+
+def digest_key(subscription: str, article_ids: Sequence[int]) -> str:
+    """The idempotency key: the same subscription and articles give the same key, in every run."""
+    raw = subscription + ":" + ",".join(str(i) for i in sorted(article_ids))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def display_name(watchlist: Watchlist, kind: str, label: str) -> str:
+    rules = watchlist.companies if kind == "company" else watchlist.topics
+    rule = rules.get(label)
+    return rule.name if rule else label
+
+
+def local_time(when: datetime | None, zone: str) -> str | None:
+    if when is None:
+        return None
+    if when.tzinfo is None:  # stored naive (SQLite): the store writes UTC
+        from datetime import timezone
+
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _stories(matches: Sequence[Match]) -> list[list[Match]]:
+    """Matches grouped by story (story_key; an article without one is its own story), in first-seen order."""
+    stories: dict[str, list[Match]] = {}
+    for m in matches:
+        stories.setdefault(m.story_key or f"article:{m.article_id}", []).append(m)
+    return list(stories.values())
+
+
+def build_digest(
+    subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
+) -> Digest:
+    """One digest of `matches` for `subscription`: a story appears once, under its strongest wanted tag."""
+    wanted = {("company", c) for c in subscription.companies} | {("topic", x) for x in subscription.topics}
+    zone = subscription.timezone
+    groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
+    company_counts: Counter[str] = Counter()
+    topic_counts: Counter[str] = Counter()
+    for story in _stories(matches):
+        lead = max(story, key=lambda m: (max((g.score for g in m.tags), default=0.0), -m.article_id))
+        relevant = [g for g in lead.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
+        relevant = relevant or list(lead.tags)
+        if not relevant:
+            continue
+        top = relevant[0]  # tags come strongest first
+        seen_outlets = {lead.outlet}
+        also: list[Copy] = []
+        for m in story:
+            copies = [(m.outlet, m.url)] if m is not lead else []
+            copies += [(c.outlet, c.url) for c in m.also_in]
+            for outlet, url in copies:
+                if clean_text(outlet) not in seen_outlets:
+                    seen_outlets.add(clean_text(outlet))
+                    also.append(Copy(clean_text(outlet), safe_url(url)))
+        tag_views = tuple(TagView(g.kind, g.label, clean_text(display_name(watchlist, g.kind, g.label)), g.score)
+                          for g in relevant)
+        for view in tag_views:
+            (company_counts if view.kind == "company" else topic_counts)[view.name] += 1
+        item = DigestItem(
+            title=clean_text(lead.title) or "(untitled)",
+            url=safe_url(lead.url),
+            outlet=clean_text(lead.outlet),
+            published=local_time(lead.published_at, zone),
+            tags=tag_views,
+            evidence=clean_text(top.evidence),
+            terms=tuple(dict.fromkeys(clean_text(x) for g in relevant for x in g.terms if clean_text(x))),
+            also_in=tuple(also),
+        )
+        groups.setdefault((top.kind, top.label), []).append((top.score, item))
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "company", -len(kv[1]), kv[0][1]))
+    digest_groups = tuple(
+        DigestGroup(kind, label, clean_text(display_name(watchlist, kind, label)),
+                    tuple(item for _, item in sorted(items, key=lambda si: -si[0])))
+        for (kind, label), items in ordered
+    )
+    ids = tuple(m.article_id for m in matches)
+    stories = sum(len(g.items) for g in digest_groups)
+    local_now = now.astimezone(ZoneInfo(zone))
+    return Digest(
+        subscription=subscription.name,
+        key=digest_key(subscription.name, ids),
+        title=f"newsmon · {subscription.name} · {stories} new {'story' if stories == 1 else 'stories'}",
+        created=local_now.strftime("%Y-%m-%d %H:%M %Z"),
+        timezone=zone,
+        company_counts=tuple(company_counts.most_common()),
+        topic_counts=tuple(topic_counts.most_common()),
+        groups=digest_groups,
+        stories=stories,
+        articles=len(ids) + sum(len(m.also_in) for m in matches),
+        article_ids=ids,
+    )
+
+
+def emphasis_segments(text: str, terms: Sequence[str]) -> list[tuple[str, bool]]:
+    """`text` cut into (segment, is_matched_term) pieces, longest terms first, case-insensitively."""
+    terms = sorted({x for x in terms if x}, key=len, reverse=True)
+    if not terms or not text:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(re.escape(x) for x in terms), re.IGNORECASE)
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos : m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out

@@ -1,0 +1,254 @@
+"""Renders a digest per format (plain text, Markdown, Slack mrkdwn and Block Kit, HTML), escaped and within a size limit."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from alerts.digest import Digest, DigestGroup, DigestItem, emphasis_segments
+
+Format = Literal["text", "markdown", "slack", "html"]
+FORMATS: tuple[Format, ...] = ("text", "markdown", "slack", "html")
+
+# Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does).
+DEFAULT_LIMITS: dict[str, int] = {"text": 1_000_000, "markdown": 32_000, "slack": 35_000, "html": 100_000}
+# Block Kit: at most 50 blocks, a section's text at most 3,000 characters, a header's 150.
+SLACK_MAX_BLOCKS = 50
+SLACK_SECTION_CHARS = 3000
+SLACK_HEADER_CHARS = 150
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                     trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A digest in one format. `blocks` is the Slack Block Kit payload when the format is slack."""
+
+    format: str
+    title: str
+    body: str
+    shown: int
+    hidden: int
+    blocks: list[dict] | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Escaping: article text is data, never markup, links or mentions.
+# ---------------------------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!+\-=.])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape CommonMark punctuation; break @mentions (Discord and friends ping on `@everyone`)."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("@", "@\u200b")
+
+
+def escape_slack(text: str) -> str:
+    """Slack's three control characters; `<!channel>`, `<@U1>` and `<url|text>` need a literal `<`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _more_line(hidden: int) -> str:
+    return f"…and {hidden} more {'story' if hidden == 1 else 'stories'} not shown in this message."
+
+
+def _counts_line(digest: Digest) -> str:
+    parts = []
+    if digest.company_counts:
+        parts.append("Companies: " + ", ".join(f"{n} {c}" for n, c in digest.company_counts))
+    if digest.topic_counts:
+        parts.append("Topics: " + ", ".join(f"{n} {c}" for n, c in digest.topic_counts))
+    return " | ".join(parts)
+
+
+def take(digest: Digest, shown: int) -> list[DigestGroup]:
+    """The first `shown` stories, in group order, as groups (empty groups dropped)."""
+    out = []
+    left = shown
+    for g in digest.groups:
+        if left <= 0:
+            break
+        items = g.items[:left]
+        left -= len(items)
+        out.append(DigestGroup(g.kind, g.label, g.name, items))
+    return out
+
+
+def _meta(item: DigestItem) -> list[str]:
+    return [x for x in (item.outlet, item.published, ", ".join(t.name for t in item.tags)) if x]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plain text (the console)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _text(digest: Digest, shown: int) -> str:
+    lines = [digest.title, f"{digest.created} · {_counts_line(digest)}", ""]
+    for group in take(digest, shown):
+        lines.append(f"== {group.name} ({'company' if group.kind == 'company' else 'topic'}) ==")
+        for item in group.items:
+            lines.append(f"* {item.title}")
+            lines.append("  " + " · ".join(_meta(item)))
+            if item.url:
+                lines.append(f"  {item.url}")
+            if item.evidence:
+                ev = "".join(f"[{s}]" if hit else s for s, hit in emphasis_segments(item.evidence, item.terms))
+                lines.append(f"  \u201c{ev}\u201d")
+            if item.also_in:
+                lines.append("  also in: " + ", ".join(c.outlet for c in item.also_in))
+        lines.append("")
+    hidden = digest.stories - shown
+    if hidden > 0:
+        lines.append(_more_line(hidden))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Markdown (other apprise targets)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _md_link(text: str, url: str | None) -> str:
+    if not url:
+        return escape_markdown(text)
+    return f"[{escape_markdown(text)}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
+def _markdown(digest: Digest, shown: int) -> str:
+    lines = [f"**{escape_markdown(digest.title)}**", "", escape_markdown(f"{digest.created} · {_counts_line(digest)}"), ""]
+    for group in take(digest, shown):
+        lines.append(f"### {escape_markdown(group.name)}")
+        lines.append("")
+        for item in group.items:
+            lines.append(f"- **{_md_link(item.title, item.url)}**  ")
+            lines.append("  " + escape_markdown(" · ".join(_meta(item))) + "  ")
+            if item.evidence:
+                ev = "".join(f"**{escape_markdown(s)}**" if hit else escape_markdown(s)
+                             for s, hit in emphasis_segments(item.evidence, item.terms))
+                lines.append(f"  \u201c{ev}\u201d  ")
+            if item.also_in:
+                lines.append("  also in: " + ", ".join(_md_link(c.outlet, c.url) for c in item.also_in))
+        lines.append("")
+    hidden = digest.stories - shown
+    if hidden > 0:
+        lines.append(f"_{escape_markdown(_more_line(hidden))}_")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Slack: mrkdwn, laid out as Block Kit sections
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _slack_link(text: str, url: str | None) -> str:
+    # safe_url already refused `|`, `<`, `>` and spaces in URLs.
+    return f"<{url}|{escape_slack(text)}>" if url else escape_slack(text)
+
+
+def _slack_item(item: DigestItem) -> str:
+    lines = [f"• *{_slack_link(item.title, item.url)}*", escape_slack(" · ".join(_meta(item)))]
+    if item.evidence:
+        ev = "".join(f"*{escape_slack(s)}*" if hit else escape_slack(s)
+                     for s, hit in emphasis_segments(item.evidence, item.terms))
+        lines.append(f">{ev}")
+    if item.also_in:
+        lines.append("also in: " + ", ".join(_slack_link(c.outlet, c.url) for c in item.also_in))
+    return "\n".join(lines)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _slack_blocks(digest: Digest, shown: int) -> list[dict]:
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_CHARS), "emoji": False}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape_slack(
+            f"{digest.created} · {_counts_line(digest)}"), SLACK_SECTION_CHARS)}]},
+    ]
+    for group in take(digest, shown):
+        chunk = f"*{escape_slack(group.name)}*"
+        for item in group.items:
+            entry = _cut(_slack_item(item), SLACK_SECTION_CHARS - 100)
+            if len(chunk) + 2 + len(entry) > SLACK_SECTION_CHARS:
+                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+                chunk = entry
+            else:
+                chunk += "\n\n" + entry
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+    hidden = digest.stories - shown
+    if hidden > 0:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(_more_line(hidden))}]})
+    return blocks
+
+
+def _slack_text(blocks: list[dict]) -> str:
+    texts = []
+    for b in blocks[1:]:
+        if b["type"] == "section":
+            texts.append(b["text"]["text"])
+        elif b["type"] == "context":
+            texts.append("_" + b["elements"][0]["text"] + "_")
+    return "\n\n".join(texts) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HTML (email and the preview file)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _html(digest: Digest, shown: int) -> str:
+    groups = [
+        {"name": g.name, "kind": g.kind,
+         "items": [{"item": i, "evidence": emphasis_segments(i.evidence, i.terms), "meta": " · ".join(_meta(i))}
+                   for i in g.items]}
+        for g in take(digest, shown)
+    ]
+    hidden = digest.stories - shown
+    return _jinja.get_template("digest.html.j2").render(
+        digest=digest, groups=groups, counts=_counts_line(digest), more=_more_line(hidden) if hidden > 0 else None
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _fit(digest: Digest, max_items: int, fits: Callable[[int], bool]) -> int:
+    """The most stories (up to max_items) for which `fits` holds; binary search, rendering O(log n) times."""
+    hi = min(max_items, digest.stories)
+    if fits(hi):
+        return hi
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int = 200) -> Rendered:
+    """`digest` in `fmt`, at most `max_items` stories and `limit` characters; the rest become a "…and N more" line."""
+    limit = limit or DEFAULT_LIMITS[fmt]
+    if fmt == "slack":
+        def slack_fits(n: int) -> bool:
+            blocks = _slack_blocks(digest, n)
+            return len(blocks) <= SLACK_MAX_BLOCKS and len(json.dumps(blocks, ensure_ascii=False)) <= limit
+
+        shown = _fit(digest, max_items, slack_fits)
+        blocks = _slack_blocks(digest, shown)
+        return Rendered(fmt, digest.title, _slack_text(blocks), shown, digest.stories - shown, blocks)
+    renderer = {"text": _text, "markdown": _markdown, "html": _html}[fmt]
+    shown = _fit(digest, max_items, lambda n: len(renderer(digest, n)) <= limit)
+    return Rendered(fmt, digest.title, renderer(digest, shown), shown, digest.stories - shown)

@@ -1,0 +1,288 @@
+"""Digest runs: record each digest in the outbox, then deliver it per channel exactly once; resume what a crash left."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from alerts.config import Channel, DeliveryPolicy, Subscription
+from alerts.deliver import AppriseNotifier, ConsoleNotifier, Notifier, Outgoing
+from alerts.digest import Digest, build_digest
+from alerts.render import render
+from models import outbox
+from models.db import Database
+from newsmon.config import Config
+from newsmon.errors import ConfigError, DeliveryError
+
+log = logging.getLogger("newsmon.alerts")
+
+CONSOLE = "console"
+
+
+@dataclass
+class DigestReport:
+    """What one run did for one digest: its key, size and each channel's delivery state (by label, never URL)."""
+
+    subscription: str
+    digest_key: str | None
+    stories: int = 0
+    articles: int = 0
+    deliveries: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    resumed: bool = False
+    dry_run: bool = False
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def select_subscriptions(config: Config, names: list[str] | None, when: str | None) -> list[Subscription]:
+    subs = list(config.subscriptions)
+    if names is not None:
+        known = {s.name for s in subs}
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise ConfigError(f"no subscription named {unknown}; configured subscriptions: {sorted(known)}")
+        subs = [s for s in subs if s.name in names]
+    if when is not None:
+        subs = [s for s in subs if s.when == when]
+    return subs
+
+
+def channel_labels(sub: Subscription) -> list[str]:
+    return [c.label for c in sub.channels] or [CONSOLE]
+
+
+class DigestRunner:
+    """One digest run's delivery machinery: the database, the notifiers and the policy, passed in."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        *,
+        notifier: Notifier,
+        console: TextIO,
+        policy: DeliveryPolicy,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        after_send: Callable[[str], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.notifier = notifier
+        self.console = ConsoleNotifier(console)
+        self.policy = policy
+        self.clock = clock
+        self.sleep = sleep
+        self.after_send = after_send
+
+    # -- building and recording ----------------------------------------------------------------------------------
+
+    def matches(self, sub: Subscription) -> list[outbox.Match]:
+        with self.db.session() as s:
+            return outbox.unsent_matches(
+                s, sub.name, companies=sub.companies, topics=sub.topics, match=sub.match, min_score=sub.min_score,
+                include_outlets=sub.include_outlets, exclude_outlets=sub.exclude_outlets,
+            )
+
+    def build(self, sub: Subscription) -> Digest | None:
+        matches = self.matches(sub)
+        if not matches:
+            return None
+        return build_digest(sub, matches, self.config.watchlist, now=self.clock())
+
+    def record(self, sub: Subscription) -> tuple[int, Digest] | None:
+        """Build and record the next digest of `sub` (outbox first); None when nothing is new.
+
+        A concurrent run that recorded the same articles first wins the unique constraints; this run then looks again
+        and finds only what is left.
+        """
+        for _ in range(5):
+            digest = self.build(sub)
+            if digest is None:
+                return None
+            content = {"digest": digest.to_dict(), "max_items": sub.max_entries}
+            try:
+                with self.db.session() as s:
+                    digest_id = outbox.record_digest(
+                        s, subscription=sub.name, key=digest.key, article_ids=digest.article_ids,
+                        channels=channel_labels(sub), content=content, now=self.clock(),
+                    )
+                return digest_id, digest
+            except (IntegrityError, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                    raise
+                log.info("subscription %s: another run recorded these matches first; looking again", sub.name)
+        return None
+
+    # -- delivering ----------------------------------------------------------------------------------------------
+
+    def _stale_before(self) -> datetime:
+        return self.clock() - timedelta(seconds=self.policy.claim_timeout_seconds)
+
+    def open_tickets(self, *, subscriptions: list[str] | None = None, digest_id: int | None = None
+                     ) -> list[outbox.DeliveryTicket]:
+        with self.db.session() as s:
+            return outbox.open_deliveries(
+                s, stale_before=self._stale_before(), max_attempts=self.policy.max_attempts_total,
+                subscriptions=subscriptions, digest_id=digest_id,
+            )
+
+    def deliver(self, tickets: list[outbox.DeliveryTicket], reports: dict[int, DigestReport]) -> None:
+        for ticket in tickets:
+            report = reports[ticket.digest_id]
+            status, error = self.deliver_one(ticket)
+            if status is not None:
+                report.deliveries[ticket.channel] = status
+            if error:
+                report.errors[ticket.channel] = error
+
+    def _channel(self, ticket: outbox.DeliveryTicket) -> Channel | None:
+        for sub in self.config.subscriptions:
+            if sub.name == ticket.subscription:
+                return next((c for c in sub.channels if c.label == ticket.channel), None)
+        return None
+
+    def deliver_one(self, ticket: outbox.DeliveryTicket) -> tuple[str | None, str | None]:
+        """Claim, send with retries, record. Returns (status, error) or (None, None) if another run holds it."""
+        channel = self._channel(ticket) if ticket.channel != CONSOLE else None
+        if ticket.status == outbox.SENDING and not self._may_resend(channel, ticket):
+            with self.db.session() as s:
+                taken = outbox.settle_unconfirmed(s, ticket, now=self.clock(), stale_before=self._stale_before())
+            if not taken:
+                return None, None
+            error = (f"channel {ticket.channel}: a run died after sending digest {ticket.digest_key[:12]} and before "
+                     "recording it; not resent, because the channel offers no idempotency key")
+            log.warning("subscription %s: %s", ticket.subscription, error)
+            return outbox.UNCONFIRMED, error
+        with self.db.session() as s:
+            if not outbox.claim_delivery(s, ticket, now=self.clock(), stale_before=self._stale_before()):
+                return None, None
+        message = Outgoing(Digest.from_dict(ticket.content["digest"]), int(ticket.content.get("max_items", 200)))
+        if ticket.channel != CONSOLE and channel is None:
+            return self._failed(ticket, f"channel {ticket.channel} is no longer configured for subscription "
+                                        f"{ticket.subscription}; the digest stays in the outbox")
+        attempts = channel.attempts if channel else 1
+        error = ""
+        for attempt in range(attempts):
+            if attempt:
+                self.sleep(channel.backoff_seconds * 2 ** (attempt - 1) if channel else 0)
+                with self.db.session() as s:
+                    outbox.count_attempt(s, ticket.id, now=self.clock())
+            try:
+                if channel is None:
+                    self.console.send_text(message)
+                else:
+                    self.notifier.send(channel, message)
+            except DeliveryError as exc:
+                error = str(exc)
+                log.info("subscription %s: attempt %d of %d failed: %s", ticket.subscription, attempt + 1, attempts,
+                         error)
+                continue
+            if self.after_send:
+                self.after_send(ticket.channel)
+            with self.db.session() as s:
+                outbox.mark_sent(s, ticket.id, now=self.clock())
+            return outbox.SENT, None
+        return self._failed(ticket, error)
+
+    def _may_resend(self, channel: Channel | None, ticket: outbox.DeliveryTicket) -> bool:
+        if channel is None:
+            return ticket.channel == CONSOLE  # printing twice is harmless; losing it is not
+        if channel.on_unconfirmed != "auto":
+            return channel.on_unconfirmed == "resend"
+        return self.notifier.can_deduplicate(channel)
+
+    def _failed(self, ticket: outbox.DeliveryTicket, error: str) -> tuple[str, str]:
+        with self.db.session() as s:
+            first = outbox.mark_failed(s, ticket.id, error=error, now=self.clock())
+        if first:
+            log.warning("subscription %s: digest %s not delivered to %s: %s", ticket.subscription,
+                        ticket.digest_key[:12], ticket.channel, error)
+        return outbox.FAILED, error
+
+
+def run_digests(
+    db: Database,
+    config: Config,
+    *,
+    subscriptions: list[str] | None = None,
+    when: str | None = None,
+    dry_run: bool = False,
+    env: Mapping[str, str] = os.environ,
+    console: TextIO = sys.stdout,
+    notifier: Notifier | None = None,
+    policy: DeliveryPolicy = DeliveryPolicy(),
+    after_send: Callable[[str], None] | None = None,
+) -> list[DigestReport]:
+    """Send each selected subscription its new matches as one digest, exactly once per channel.
+
+    Deliveries an earlier run left open (crashed, or a channel that was down) are tried first. `when` picks the
+    subscriptions of one schedule ("after_ingest", "hourly", "daily"); `subscriptions` names them. dry_run prints the
+    digests and records nothing. Returns one report per digest touched; nothing new gives no report for it.
+    """
+    subs = select_subscriptions(config, subscriptions, when)
+    runner = DigestRunner(
+        db, config, notifier=notifier or AppriseNotifier(env, base_dir=config.base_dir), console=console,
+        policy=policy, after_send=after_send,
+    )
+    reports: list[DigestReport] = []
+    if dry_run:
+        for sub in subs:
+            digest = runner.build(sub)
+            if digest is None:
+                continue
+            console.write(render(digest, "text", max_items=sub.max_entries).body + "\n")
+            reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True))
+        return reports
+
+    # Resume every subscription's open deliveries unless the caller named some: a daily digest that a crash
+    # interrupted should not wait a day.
+    resume_scope = [s.name for s in subs] if subscriptions is not None else None
+    leftovers = runner.open_tickets(subscriptions=resume_scope)
+    by_digest: dict[int, DigestReport] = {}
+    for ticket in leftovers:
+        if ticket.digest_id not in by_digest:
+            data = ticket.content.get("digest", {})
+            by_digest[ticket.digest_id] = DigestReport(ticket.subscription, ticket.digest_key, data.get("stories", 0),
+                                                       data.get("articles", 0), resumed=True)
+    runner.deliver(leftovers, by_digest)
+    reports += [r for r in by_digest.values() if r.deliveries or r.errors]
+
+    for sub in subs:
+        recorded = runner.record(sub)
+        if recorded is None:
+            continue
+        digest_id, digest = recorded
+        report = DigestReport(sub.name, digest.key, digest.stories, digest.articles)
+        runner.deliver(runner.open_tickets(digest_id=digest_id), {digest_id: report})
+        reports.append(report)
+    return reports
+
+
+def write_preview(db: Database, config: Config, path: str | Path, subscription: str | None = None) -> Path:
+    """Write the next digest of `subscription` (default: the first) as an HTML file; records and sends nothing."""
+    subs = select_subscriptions(config, [subscription] if subscription else None, None)
+    if not subs:
+        raise ConfigError("no subscriptions configured; add a [[subscriptions]] table to preview a digest")
+    sub = subs[0]
+    runner = DigestRunner(db, config, notifier=AppriseNotifier({}), console=sys.stdout, policy=DeliveryPolicy())
+    digest = runner.build(sub) or Digest(
+        subscription=sub.name, key="", title=f"newsmon · {sub.name} · no new stories", created="",
+        timezone=sub.timezone, company_counts=(), topic_counts=(), groups=(), stories=0, articles=0,
+    )
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(digest, "html", max_items=sub.max_entries).body, encoding="utf-8")
+    return out

@@ -1,0 +1,261 @@
+"""The digest outbox in SQL: matches a subscription has not been sent, digests recorded before sending, delivery claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from models import tables as t
+from newsmon.records import Tag
+
+# Delivery states. `sending` is claimed by a run that may be mid-send; `unconfirmed` is a `sending` whose run died
+# and whose channel cannot be safely resent to (see docs/delivery.md).
+PENDING, SENDING, SENT, FAILED, UNCONFIRMED = "pending", "sending", "sent", "failed", "unconfirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class OtherCopy:
+    """Another outlet's copy of a story (a near-duplicate, or a separate article of the same story)."""
+
+    article_id: int
+    outlet: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A stored primary article that a subscription wants and has not been sent, with its tags and other copies."""
+
+    article_id: int
+    title: str
+    url: str | None
+    outlet: str
+    published_at: datetime | None
+    story_key: str | None
+    tags: tuple[Tag, ...]
+    also_in: tuple[OtherCopy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTicket:
+    """One channel's delivery of one recorded digest, as a run sees it before claiming it."""
+
+    id: int
+    digest_id: int
+    subscription: str
+    digest_key: str
+    channel: str
+    status: str
+    attempts: int
+    claimed_at: datetime | None
+    content: dict
+
+
+def _outlet_expr():  # type: ignore[no-untyped-def]
+    return func.coalesce(t.Article.publisher, t.Source.name)
+
+
+def unsent_matches(
+    session: Session,
+    subscription: str,
+    *,
+    companies: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    match: str = "any",
+    min_score: float = 0.0,
+    include_outlets: Sequence[str] = (),
+    exclude_outlets: Sequence[str] = (),
+    limit: int = 2000,
+) -> list[Match]:
+    """Primary articles matching the filter that no digest of `subscription` holds yet, oldest first."""
+    art = t.Article
+
+    def tag_with(kind: str | None, label: str | None):  # type: ignore[no-untyped-def]
+        cond = [t.Tag.article_id == art.id, t.Tag.score >= min_score]
+        if kind:
+            cond += [t.Tag.kind == kind, t.Tag.label == label]
+        return exists().where(*cond)
+
+    wanted = [tag_with("company", c) for c in companies] + [tag_with("topic", x) for x in topics]
+    if not wanted:
+        tag_filter = tag_with(None, None)
+    else:
+        tag_filter = and_(*wanted) if match == "all" else or_(*wanted)
+    already = exists().where(t.DigestEntry.subscription == subscription, t.DigestEntry.article_id == art.id)
+    outlet = _outlet_expr()
+    query = (
+        select(art.id)
+        .join(t.Source, t.Source.id == art.source_id)
+        .where(art.duplicate_of_id.is_(None), ~already, tag_filter)
+        .order_by(art.fetched_at, art.id)
+        .limit(limit)
+    )
+    if include_outlets:
+        query = query.where(outlet.in_(list(include_outlets)))
+    if exclude_outlets:
+        query = query.where(outlet.not_in(list(exclude_outlets)))
+    ids = list(session.scalars(query))
+    return load_matches(session, ids)
+
+
+def load_matches(session: Session, ids: Sequence[int]) -> list[Match]:
+    """The articles `ids` as matches, with tags and the other outlets' copies (near-duplicates pointing at them)."""
+    if not ids:
+        return []
+    outlet = _outlet_expr()
+    rows = session.execute(
+        select(t.Article.id, t.Article.title, t.Article.url, outlet, t.Article.published_at, t.Article.story_key)
+        .join(t.Source, t.Source.id == t.Article.source_id)
+        .where(t.Article.id.in_(ids))
+    ).all()
+    tags: dict[int, list[Tag]] = {i: [] for i in ids}
+    for row in session.execute(
+        select(t.Tag.article_id, t.Tag.kind, t.Tag.label, t.Tag.score, t.Tag.evidence, t.Tag.terms).where(
+            t.Tag.article_id.in_(ids)
+        )
+    ):
+        tags[row.article_id].append(Tag(row.kind, row.label, row.score, row.evidence, tuple(row.terms or ())))
+    copies: dict[int, list[OtherCopy]] = {i: [] for i in ids}
+    for row in session.execute(
+        select(t.Article.id, t.Article.duplicate_of_id, outlet, t.Article.url)
+        .join(t.Source, t.Source.id == t.Article.source_id)
+        .where(t.Article.duplicate_of_id.in_(ids))
+        .order_by(t.Article.id)
+    ):
+        copies[row.duplicate_of_id].append(OtherCopy(row.id, row[2], row.url))
+    by_id = {
+        r.id: Match(
+            article_id=r.id,
+            title=r.title,
+            url=r.url,
+            outlet=r[3],
+            published_at=r.published_at,
+            story_key=r.story_key,
+            tags=tuple(sorted(tags[r.id], key=lambda g: (-g.score, g.kind, g.label))),
+            also_in=tuple(copies[r.id]),
+        )
+        for r in rows
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def record_digest(
+    session: Session,
+    *,
+    subscription: str,
+    key: str,
+    article_ids: Iterable[int],
+    channels: Sequence[str],
+    content: dict,
+    now: datetime,
+) -> int:
+    """Write a digest, its entries and one pending delivery per channel; return its id.
+
+    Raises sqlalchemy.exc.IntegrityError when another run already recorded this digest or one of its articles for
+    this subscription (the unique key and the unique (subscription, article_id)): that run owns them.
+    """
+    digest = t.Digest(subscription=subscription, key=key, content=content, created_at=now)
+    session.add(digest)
+    session.flush()
+    session.add_all(t.DigestEntry(digest_id=digest.id, subscription=subscription, article_id=a) for a in article_ids)
+    session.add_all(t.Delivery(digest_id=digest.id, channel=c, status=PENDING, attempts=0) for c in channels)
+    session.flush()
+    return digest.id
+
+
+def open_deliveries(
+    session: Session,
+    *,
+    stale_before: datetime,
+    max_attempts: int,
+    subscriptions: Sequence[str] | None = None,
+    digest_id: int | None = None,
+) -> list[DeliveryTicket]:
+    """Deliveries a run may take: pending or failed ones with attempts left, and `sending` ones whose claim is stale."""
+    d, g = t.Delivery, t.Digest
+    query = (
+        select(d.id, d.digest_id, g.subscription, g.key, d.channel, d.status, d.attempts, d.claimed_at, g.content)
+        .join(g, g.id == d.digest_id)
+        .where(
+            or_(
+                and_(d.status.in_([PENDING, FAILED]), d.attempts < max_attempts),
+                and_(d.status == SENDING, d.claimed_at < stale_before),
+            )
+        )
+        .order_by(d.digest_id, d.id)
+    )
+    if subscriptions is not None:
+        query = query.where(g.subscription.in_(list(subscriptions)))
+    if digest_id is not None:
+        query = query.where(d.digest_id == digest_id)
+    return [DeliveryTicket(*row) for row in session.execute(query)]
+
+
+def claim_delivery(session: Session, ticket: DeliveryTicket, *, now: datetime, stale_before: datetime) -> bool:
+    """Take `ticket` for this run (compare-and-set on the status it was seen in); False when another run has it."""
+    d = t.Delivery
+    cond = [d.id == ticket.id, d.status == ticket.status]
+    if ticket.status == SENDING:
+        cond.append(d.claimed_at < stale_before)
+    result = session.execute(
+        update(d).where(*cond).values(status=SENDING, claimed_at=now, attempts=d.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def count_attempt(session: Session, delivery_id: int, *, now: datetime) -> None:
+    """A further try under this run's claim: refresh the claim so other runs keep off it, and count the attempt."""
+    d = t.Delivery
+    session.execute(
+        update(d).where(d.id == delivery_id, d.status == SENDING).values(claimed_at=now, attempts=d.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
+    d = t.Delivery
+    session.execute(
+        update(d).where(d.id == delivery_id).values(status=SENT, sent_at=now, claimed_at=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime, status: str = FAILED) -> bool:
+    """Record a failure; True the first time this delivery fails (the caller reports it then, and only then)."""
+    d = t.Delivery
+    session.execute(
+        update(d).where(d.id == delivery_id).values(status=status, claimed_at=None, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    first = session.execute(
+        update(d).where(d.id == delivery_id, d.reported_at.is_(None)).values(reported_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return first.rowcount == 1
+
+
+def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetime, stale_before: datetime) -> bool:
+    """Mark a dead run's `sending` as unconfirmed instead of resending; True if this run did it (and reports it)."""
+    d = t.Delivery
+    result = session.execute(
+        update(d)
+        .where(d.id == ticket.id, d.status == SENDING, d.claimed_at < stale_before)
+        .values(
+            status=UNCONFIRMED,
+            claimed_at=None,
+            reported_at=now,
+            last_error="the run sending this died before recording the outcome; not resent (no idempotency key)",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def delivery_states(session: Session, digest_id: int) -> dict[str, str]:
+    rows = session.execute(select(t.Delivery.channel, t.Delivery.status).where(t.Delivery.digest_id == digest_id))
+    return {r.channel: r.status for r in rows}
