@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
@@ -40,6 +40,10 @@ class DigestReport:
     errors: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
     dry_run: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for a flow's return value and logs (channel labels only, never URLs)."""
+        return asdict(self)
 
 
 def utcnow() -> datetime:

@@ -87,7 +87,7 @@ def digest(
     """Send each subscription its new matches (printed to the console where no channel is set)."""
     config = _config()
     if dry_run:
-        from alerts.service import run_digests
+        from alerts.run import run_digests
         from flows import resources
 
         run_digests(resources.database(config), config, subscriptions=subscription, dry_run=True)

@@ -80,7 +80,7 @@ def _summary(reports: list[IngestReport]) -> dict[str, Any]:
 def digest(config_path: str | None = None, subscriptions: list[str] | None = None, when: str | None = None,
            dry_run: bool = False) -> list[dict[str, Any]]:
     """Send each subscription its matches not yet sent (one digest per subscription and channel)."""
-    from alerts.service import run_digests
+    from alerts.run import run_digests
 
     config = load_config(config_path)
     reports = run_digests(resources.database(config), config, subscriptions=subscriptions, when=when, dry_run=dry_run)
