@@ -44,6 +44,9 @@ class Source(Base):
     # When subscribers were told of the current failure streak; cleared on the next success.
     failure_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Keys (feed guids, article links) of items already read, oldest first, so a re-poll neither re-fetches nor
+    # re-emits them; bounded by fetch.remember_seen_items. None before the first successful read.
+    seen_items: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Article(Base):
@@ -140,6 +143,9 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Which run holds the claim ("host:pid:token"), so a restart on the same host can tell a dead run's claim from a
+    # live one's without waiting for the claim timeout.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable
 from urllib.parse import quote, urldefrag, urljoin
 
@@ -49,8 +50,15 @@ def read_web_sources_sync(
     *,
     watch_terms: list[str],
 ) -> list[SourceResult]:
-    """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop."""
-    return asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms))
+    """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop,
+    in a worker thread when the calling thread already runs one."""
+    run = lambda: asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms))  # noqa: E731
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-fetch") as pool:
+        return pool.submit(run).result()
 
 
 async def read_web_source(
@@ -165,7 +173,16 @@ class _SourceReader:
     # -- items and pages -------------------------------------------------------------------------------------------
 
     async def _articles_from_items(self, items: list[FeedItem], *, publisher: str | None) -> list[Article]:
-        fresh = list({item.key: item for item in reversed(items) if item.key not in self.seen}.values())[::-1]
+        # An item is known by its guid and by its link: a feed that re-issues an item under a new guid (or moves
+        # it to a new link) does not make it new. Repeats within one document keep the first occurrence.
+        fresh: list[FeedItem] = []
+        batch: set[str] = set()
+        for item in items:
+            keys = _item_keys(item)
+            if any(k in self.seen or k in batch for k in keys):
+                continue
+            batch.update(keys)
+            fresh.append(item)
         made = await asyncio.gather(*(self._article_from_item(item, publisher) for item in fresh))
         return [a for a in made if a is not None]
 
@@ -174,7 +191,7 @@ class _SourceReader:
         if not body and self.source.fetch_pages and item.link:
             page = await self._page(item.link)
             if page is not None:
-                self._mark_seen(item.key)
+                self._mark_item_seen(item)
                 return Article(
                     source=self.source.name,
                     title=item.title or page.title,
@@ -193,7 +210,7 @@ class _SourceReader:
                 self.errors.append(SourceError(self.source.name, item.link or item.key, "feed item has no text"))
             return None
         text, found_author, found_outlet = clean_text(body)
-        self._mark_seen(item.key)
+        self._mark_item_seen(item)
         return Article(
             source=self.source.name,
             title=item.title or text.split("\n", 1)[0][:100],
@@ -257,6 +274,10 @@ class _SourceReader:
             respect_robots=self.source.respect_robots,
         )
 
+    def _mark_item_seen(self, item: FeedItem) -> None:
+        for key in _item_keys(item):
+            self._mark_seen(key)
+
     def _mark_seen(self, key: str) -> None:
         if key not in self.seen:
             self.seen.add(key)
@@ -292,6 +313,10 @@ def listing_links(html: str, base_url: str, pattern: str) -> list[str]:
         if (url := urldefrag(urljoin(base_url, a["href"].strip()))[0]).startswith(("http://", "https://"))
         and wanted.search(url)
     ))
+
+
+def _item_keys(item: FeedItem) -> tuple[str, ...]:
+    return (item.key,) if not item.link or item.link == item.key else (item.key, item.link)
 
 
 def _unique(urls: Iterable[str]) -> Iterable[str]:

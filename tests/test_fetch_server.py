@@ -111,3 +111,49 @@ def fast_settings(**overrides: object) -> FetchSettings:
     )
     values.update(overrides)
     return FetchSettings(**values)  # type: ignore[arg-type]
+
+
+def rss_feed(items: list[dict[str, str]], *, title: str = "테스트일보 전체기사", encoding: str = "utf-8") -> bytes:
+    """An RSS 2.0 document written for the tests; each item may have guid, link, title, body (content:encoded),
+    description, creator and date (RFC 822)."""
+    from xml.sax.saxutils import escape
+
+    parts = [f'<?xml version="1.0" encoding="{encoding}"?>',
+             '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+             'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>',
+             f"<title>{escape(title)}</title><link>https://news.example.kr/</link><description>test</description>"]
+    for item in items:
+        parts.append("<item>")
+        for key, tag in (("title", "title"), ("link", "link"), ("guid", "guid"), ("creator", "dc:creator"),
+                         ("date", "pubDate"), ("description", "description"), ("body", "content:encoded")):
+            if key in item:
+                parts.append(f"<{tag}>{escape(item[key])}</{tag}>")
+        parts.append("</item>")
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode(encoding)
+
+
+def article_page(title: str, paragraphs: list[str], *, charset: str = "utf-8", declared: str | None = None,
+                 published: str = "2026-02-11T09:30:00+09:00", outlet: str = "테스트일보") -> bytes:
+    """A small news article page with the usual clutter around the body (menus, a caption, related links)."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = f"""<!doctype html><html lang="ko"><head>
+<meta charset="{declared or charset}"><title>{title} - {outlet}</title>
+<meta property="og:title" content="{title}"><meta property="og:site_name" content="{outlet}">
+<meta property="article:published_time" content="{published}"></head>
+<body><nav><a href="/">홈</a> <a href="/politics">정치</a> <a href="/economy">경제</a> <a href="/society">사회</a></nav>
+<div class="ad">광고 문의 02-000-0000</div>
+<article><h1>{title}</h1><div class="byline">홍길동 기자</div>
+<figure><img src="/p.jpg"><figcaption>사진 설명: 회의 모습</figcaption></figure>
+<div id="article-body">{body}</div></article>
+<aside><h3>관련 기사</h3><ul><li><a href="/a/1">다른 기사 제목 하나</a></li><li><a href="/a/2">다른 기사 둘</a></li></ul></aside>
+<footer>Copyright © {outlet}. 무단 전재 및 재배포 금지.</footer></body></html>"""
+    return html.encode(charset)
+
+
+KOREAN_PARAGRAPHS = [
+    "서울시는 11일 시내 공공도서관 스무 곳의 운영 시간을 다음 달부터 밤 열 시까지 늘린다고 밝혔다.",
+    "시는 직장인과 학생의 이용 수요가 저녁 시간에 몰린다는 조사 결과에 따라 이번 결정을 내렸다고 설명했다.",
+    "연장 운영에 필요한 인력은 기간제 사서 채용과 자원봉사자 모집으로 충당할 계획이다.",
+    "도서관 관계자는 시범 운영 결과를 보고 연말까지 대상 도서관을 더 늘릴 수 있다고 말했다.",
+]

@@ -15,8 +15,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # The feed items a source has already read, so a re-poll neither re-fetches nor re-emits them.
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('seen_items', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_column('seen_items')
