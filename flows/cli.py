@@ -83,9 +83,19 @@ def backfill(
 def digest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent; record and send nothing")] = False,
     subscription: Annotated[Optional[list[str]], typer.Option("--subscription", help="only this one")] = None,
+    preview: Annotated[Optional[Path], typer.Option("--preview", help="write the next digest as HTML to this file; "
+                                                    "record and send nothing")] = None,
 ) -> None:
     """Send each subscription its new matches (printed to the console where no channel is set)."""
     config = _config()
+    if preview is not None:
+        from alerts.run import write_preview
+        from flows import resources
+
+        written = write_preview(resources.database(config), config, preview,
+                                subscription[0] if subscription else None)
+        typer.echo(f"wrote {written}", err=True)
+        return
     if dry_run:
         from alerts.run import run_digests
         from flows import resources
@@ -128,6 +138,51 @@ def export() -> None:
     out = sys.stdout
     for record in export_lines(_config()):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def tag(
+    path: Annotated[Path, typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) in the corpus shape")],
+) -> None:
+    """Tag each article of a file; print one JSON line per article: id, companies, topics, evidence."""
+    from tagging.evaluate import tag_jsonl
+
+    _require_file(path)
+    count = tag_jsonl(path, _config().watchlist, sys.stdout)
+    typer.echo(f"tagged {count} articles", err=True)
+
+
+@app.command(name="eval")
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) holding the labelled articles")],
+    labels: Annotated[Path, typer.Option("--labels", help="JSON Lines hand labels: id, companies, topics")],
+    quiet: Annotated[bool, typer.Option("--quiet", help="scores only, without the misses and false alarms")] = False,
+) -> None:
+    """Score the tagger against hand labels: precision, recall and F1 per label and micro-averaged."""
+    from tagging.evaluate import evaluate as run_eval
+    from tagging.evaluate import format_report
+
+    _require_file(path)
+    _require_file(labels)
+    typer.echo(format_report(run_eval(labels, path, _config().watchlist), details=not quiet))
+
+
+@app.command()
+def extract(
+    target: Annotated[str, typer.Argument(help="a saved HTML file or an http(s) URL")],
+    url: Annotated[Optional[str], typer.Option("--url", help="the page's address, for a saved file "
+                                               "(picks the site profile and resolves links)")] = None,
+) -> None:
+    """Print what extraction finds in one article page (title, body, published time, author, outlet) as JSON."""
+    from scrapers.pages import extract_target
+
+    result = extract_target(target, url, _config().fetch)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise typer.BadParameter(f"{path}: no such file")
 
 
 def main() -> None:

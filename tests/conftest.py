@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Prefect's own state for the test session lives in a throwaway folder, never in the project's var/prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsmon-test-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,3 +77,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'newsmon.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """One Prefect test server for the whole session (a flow run costs about a second; a server start ten).
+    Yields its API URL so a child process (the `newsmon` command) can use it instead of starting its own."""
+    import flows  # noqa: F401  (Prefect's settings before Prefect is imported)
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield str(PREFECT_API_URL.value())
