@@ -11,10 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import apprise
-from apprise import NotifyFormat
+from apprise import NotifyFormat, OverflowMode
 from apprise.plugins.base import NotifyBase
 from apprise.plugins.custom_form import NotifyForm
 from apprise.plugins.custom_json import NotifyJSON
@@ -24,7 +24,7 @@ from apprise.plugins.slack import NotifySlack
 
 from alerts.config import Channel
 from alerts.digest import Digest
-from alerts.render import DEFAULT_LIMITS, Rendered, render
+from alerts.render import DEFAULT_LIMITS, Rendered, render, render_notice
 from newsmon.errors import DeliveryError
 
 DIGEST_HEADER = "X-Newsmon-Digest"
@@ -52,6 +52,10 @@ class Notifier(Protocol):
 
     def send(self, channel: Channel, message: Outgoing) -> None: ...
 
+    def send_notice(self, channel: Channel, subject: str, body: str) -> None:
+        """Send a one-off operational notice (plain words, escaped per format); raise DeliveryError on failure."""
+        ...
+
     def can_deduplicate(self, channel: Channel) -> bool:
         """Whether a repeat of a message to this channel carries a key its receiver can drop it by."""
         ...
@@ -65,14 +69,28 @@ _secrets: dict[str, int] = {}
 _secrets_lock = threading.Lock()
 
 
+_NOT_SECRET_QUERY_KEYS = {"from", "to", "cc", "bcc", "mode", "format", "overflow", "name", "smtp", "reply", "lang",
+                          "method", "verify", "rto", "cto", "emojis", "tz", "footer", "image", "blocks", "store"}
+
+
 def secret_parts(url: str) -> set[str]:
-    """The whole URL and every piece of it long enough to be a token or password (the host is kept: it is useful)."""
+    """The whole URL and every piece of it that may be a token or password: user and password, path segments, query
+    values (bar addressing ones such as from/to/mode) and the host when it is not a host name (slack://TokenA/...)."""
     parts = {url, unquote(url)}
-    host = re.match(r"^[a-z0-9+.\-]+://(?:[^@/]*@)?([^/:?#]+)", url, re.IGNORECASE)
-    hostname = host.group(1) if host else ""
-    for piece in re.split(r"[/:@?&=#,;+\s]", url):
+    split = urlsplit(url)
+    try:
+        host, password, username = split.hostname or "", split.password, split.username
+    except ValueError:  # a malformed URL: treat all of it as secret
+        return {p for p in parts if p}
+    pieces = [password or "", username or "", *split.path.split("/")]
+    if host and "." not in host and ":" not in host and host != "localhost":
+        pieces.append(host)
+    for key, value in parse_qsl(split.query, keep_blank_values=True):
+        if key.lower().lstrip("+:-") not in _NOT_SECRET_QUERY_KEYS:
+            pieces.append(value)
+    for piece in pieces:
         piece = piece.strip()
-        if len(piece) >= 6 and piece != hostname and not piece.isdigit():
+        if len(piece) >= 4 and not piece.isdigit():
             parts.add(piece)
             parts.add(unquote(piece))
     return {p for p in parts if p}
@@ -88,6 +106,8 @@ def scrub(text: str, secrets: set[str] | None = None) -> str:
 
 
 class _ScrubFilter(logging.Filter):
+    """Rewrites a record's message without the secrets of the sends in progress (apprise and urllib3 log URLs)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         if _secrets:
             record.msg = scrub(record.getMessage())
@@ -95,8 +115,10 @@ class _ScrubFilter(logging.Filter):
         return True
 
 
-_apprise_logger = logging.getLogger("apprise")
-_apprise_logger.addFilter(_ScrubFilter())
+_SCRUB = _ScrubFilter()
+# A logger's filters only see records logged on that very logger, so each one that may print a URL gets it.
+for _name in ("apprise", "urllib3.connectionpool", "urllib3.util.retry", "requests", "newsmon.alerts"):
+    logging.getLogger(_name).addFilter(_SCRUB)
 
 
 class _Registered:
@@ -189,29 +211,46 @@ class AppriseNotifier:
         return all(isinstance(p, KEYED_PLUGINS) for p in plugins)
 
     def send(self, channel: Channel, message: Outgoing) -> None:
+        def rendered(fmt: str, limit: int) -> Rendered:
+            return render(message.digest, fmt, limit=limit, max_items=message.max_items)
+
+        self._deliver(channel, rendered, message.key)
+
+    def send_notice(self, channel: Channel, subject: str, body: str) -> None:
+        self._deliver(channel, lambda fmt, limit: render_notice(subject, body, fmt, limit=limit), None)
+
+    def _deliver(self, channel: Channel, rendered: Callable[[str, int], Rendered], key: str | None) -> None:
         plugins, secrets = self._plugins(channel)
         with _Registered(secrets):
             for plugin in plugins:
                 try:
-                    self._send_one(channel, plugin, message)
+                    self._send_one(channel, plugin, rendered, key)
                 except DeliveryError:
                     raise
                 except Exception as exc:  # a plugin bug or an OS error: report it without the URL
-                    raise DeliveryError(f"channel {channel.label}: {scrub(f'{type(exc).__name__}: {exc}', secrets)}")
+                    raise DeliveryError(
+                        f"channel {channel.label}: {scrub(f'{type(exc).__name__}: {exc}', secrets)}"
+                    ) from None
 
-    def _send_one(self, channel: Channel, plugin: NotifyBase, message: Outgoing) -> None:
+    def _send_one(
+        self, channel: Channel, plugin: NotifyBase, rendered: Callable[[str, int], Rendered], key: str | None
+    ) -> None:
         fmt = channel_format(channel, plugin)
         limit = min(DEFAULT_LIMITS[fmt], plugin.body_maxlen or DEFAULT_LIMITS[fmt])
-        rendered = render(message.digest, fmt, limit=limit, max_items=message.max_items)
-        title = rendered.title[: plugin.title_maxlen] if plugin.title_maxlen else rendered.title
-        _attach_key(plugin, message.key)
+        message = rendered(fmt, limit)
+        title = message.title[: plugin.title_maxlen] if plugin.title_maxlen else message.title
+        # One message per digest: no splitting by apprise (we trimmed to the channel's size) and no throttle wait.
+        plugin.overflow_mode = OverflowMode.UPSTREAM
+        if key:
+            _attach_key(plugin, key)
         with tempfile.TemporaryDirectory(prefix="newsmon-slack-") as tmp:
-            if isinstance(plugin, NotifySlack) and rendered.blocks is not None:
-                _use_block_kit(plugin, rendered, Path(tmp))
+            if isinstance(plugin, NotifySlack):
+                # Always Block Kit: apprise's legacy Slack path turns an escaped `&lt;!channel&gt;` back into a mention.
+                _use_block_kit(plugin, message, Path(tmp))
             if self.prepare:
                 self.prepare(plugin)
             with apprise.LogCapture(level=logging.WARNING) as log:
-                ok = plugin.notify(body=rendered.body, title=title, body_format=_APPRISE_FORMAT[fmt])
+                ok = plugin.notify(body=message.body, title=title, body_format=_APPRISE_FORMAT[fmt])
                 detail = log.getvalue() if not ok else ""
         if not ok:
             lines = [ln.split(" - ", 2)[-1] for ln in detail.strip().splitlines() if ln.strip()]
@@ -233,14 +272,15 @@ def _attach_key(plugin: NotifyBase, key: str) -> None:
 
 def _use_block_kit(plugin: NotifySlack, rendered: Rendered, folder: Path) -> None:
     """Send our own Block Kit layout: apprise's Slack plugin posts a template file's blocks as the message."""
-    text = json.dumps({"blocks": rendered.blocks}, ensure_ascii=False)
-    # apply_template substitutes {{name}}; braces only appear doubled inside strings, so break them up there.
+    # apply_template substitutes `{{name}}`. Indented JSON never puts two structural braces side by side, so every
+    # `{{` or `}}` left is inside a string, where the JSON escape \u007b/\u007d reads back as the same brace.
+    text = json.dumps({"blocks": rendered.blocks}, ensure_ascii=False, indent=1)
     text = text.replace("{{", "{\\u007b").replace("}}", "}\\u007d")
     path = folder / "blocks.json"
     path.write_text(text, encoding="utf-8")
     template = apprise.AppriseAttachment(asset=plugin.asset)
     template.add(str(path))
-    template[0].max_file_size = plugin.max_slack_template_size
+    template[0].max_file_size = max(plugin.max_slack_template_size, 4 * len(text.encode("utf-8")))
     plugin.template = template
     plugin.use_blocks = True
 

@@ -124,6 +124,13 @@ def digest_key(subscription: str, article_ids: Sequence[int]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def digest_title(subscription: str, stories: int, names: Sequence[str]) -> str:
+    """The subject line: who it is for, how many stories, and the first few companies and topics by name."""
+    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+    head = f"newsmon · {subscription} · {stories} new {'story' if stories == 1 else 'stories'}"
+    return f"{head} · {shown}" if shown else head
+
+
 def display_name(watchlist: Watchlist, kind: str, label: str) -> str:
     rules = watchlist.companies if kind == "company" else watchlist.topics
     rule = rules.get(label)
@@ -200,7 +207,7 @@ def build_digest(
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
-        title=f"newsmon · {subscription.name} · {stories} new {'story' if stories == 1 else 'stories'}",
+        title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
         created=local_now.strftime("%Y-%m-%d %H:%M %Z"),
         timezone=zone,
         company_counts=tuple(company_counts.most_common()),

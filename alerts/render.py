@@ -44,17 +44,21 @@ class Rendered:
 # Escaping: article text is data, never markup, links or mentions.
 # ---------------------------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!+\-=.])")
+# Inline CommonMark punctuation. Block markers (`#`, `-`, `1.`) only act at a line's start, where article text never
+# stands (every line opens with our own markup), so `.` and `-` stay readable in dates and names.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~!&])")
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape CommonMark punctuation; break @mentions (Discord and friends ping on `@everyone`)."""
+    """Backslash-escape CommonMark punctuation (so `<script>`, `[x](url)` and `&lt;` stay text); break @mentions
+    (Discord and friends ping on `@everyone`)."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("@", "@\u200b")
 
 
 def escape_slack(text: str) -> str:
-    """Slack's three control characters; `<!channel>`, `<@U1>` and `<url|text>` need a literal `<`."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters; `<!channel>`, `<@U1>` and `<url|text>` need a literal `<`. A word joiner
+    after `@` keeps `@channel`/`@here` from being read as a mention by clients that parse plain names."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
 
 
 def _more_line(hidden: int) -> str:
@@ -252,3 +256,29 @@ def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int
     renderer = {"text": _text, "markdown": _markdown, "html": _html}[fmt]
     shown = _fit(digest, max_items, lambda n: len(renderer(digest, n)) <= limit)
     return Rendered(fmt, digest.title, renderer(digest, shown), shown, digest.stories - shown)
+
+
+def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None) -> Rendered:
+    """A one-off operational notice (a source failing, say) in `fmt`: its words are data, escaped like article text."""
+    from alerts.digest import clean_text
+
+    limit = limit or DEFAULT_LIMITS[fmt]
+    subject = clean_text(subject)
+    lines = [clean_text(line) for line in body.splitlines()] or [""]
+    if fmt == "slack":
+        text = _cut(escape_slack("\n".join(lines)), min(limit, SLACK_SECTION_CHARS))
+        blocks = [{"type": "header", "text": {"type": "plain_text", "text": _cut(subject, SLACK_HEADER_CHARS),
+                                              "emoji": False}},
+                  {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}]
+        return Rendered(fmt, subject, text, 0, 0, blocks)
+    if fmt == "html":
+        from markupsafe import escape
+
+        html = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{escape(subject)}</title></head>'
+                f'<body><h1 style="font-size:18px;">{escape(subject)}</h1>'
+                + "".join(f'<p style="margin:4px 0;overflow-wrap:anywhere;">{escape(line)}</p>' for line in lines)
+                + "</body></html>")
+        return Rendered(fmt, subject, _cut(html, limit), 0, 0)
+    if fmt == "markdown":
+        return Rendered(fmt, subject, _cut("  \n".join(escape_markdown(line) for line in lines), limit), 0, 0)
+    return Rendered(fmt, subject, _cut("\n".join(lines), limit), 0, 0)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,9 +18,9 @@ from typing import TextIO
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from alerts.config import Channel, DeliveryPolicy, Subscription
-from alerts.deliver import AppriseNotifier, ConsoleNotifier, Notifier, Outgoing
-from alerts.digest import Digest, build_digest
-from alerts.render import render
+from alerts.deliver import AppriseNotifier, ConsoleNotifier, Notifier, Outgoing, scrub
+from alerts.digest import Digest, build_digest, clean_text
+from alerts.render import render, render_notice
 from models import outbox
 from models.db import Database
 from newsmon.config import Config
@@ -67,6 +70,38 @@ def channel_labels(sub: Subscription) -> list[str]:
     return [c.label for c in sub.channels] or [CONSOLE]
 
 
+def _process_gone(pid: int) -> bool:
+    """Whether no process `pid` runs here (a zombie, killed but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
+    except OSError:
+        return False
+
+
+def claim_owner() -> str:
+    """This run's name on the claims it takes: host, process and a token unique to the run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """A claim's run is certainly gone: it ran on this host, in another process that no longer exists. A claim from
+    another host is left to the claim timeout."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    return _process_gone(int(pid))
+
+
 class DigestRunner:
     """One digest run's delivery machinery: the database, the notifiers and the policy, passed in."""
 
@@ -90,6 +125,7 @@ class DigestRunner:
         self.clock = clock
         self.sleep = sleep
         self.after_send = after_send
+        self.owner = claim_owner()
 
     # -- building and recording ----------------------------------------------------------------------------------
 
@@ -112,7 +148,7 @@ class DigestRunner:
         A concurrent run that recorded the same articles first wins the unique constraints; this run then looks again
         and finds only what is left.
         """
-        for _ in range(5):
+        for attempt in range(6):
             digest = self.build(sub)
             if digest is None:
                 return None
@@ -128,6 +164,7 @@ class DigestRunner:
                 if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
                     raise
                 log.info("subscription %s: another run recorded these matches first; looking again", sub.name)
+                self.sleep(0.05 * (attempt + 1))
         return None
 
     # -- delivering ----------------------------------------------------------------------------------------------
@@ -135,22 +172,44 @@ class DigestRunner:
     def _stale_before(self) -> datetime:
         return self.clock() - timedelta(seconds=self.policy.claim_timeout_seconds)
 
-    def open_tickets(self, *, subscriptions: list[str] | None = None, digest_id: int | None = None
-                     ) -> list[outbox.DeliveryTicket]:
+    def open_tickets(self, *, subscriptions: list[str] | None = None) -> list[outbox.DeliveryTicket]:
         with self.db.session() as s:
             return outbox.open_deliveries(
                 s, stale_before=self._stale_before(), max_attempts=self.policy.max_attempts_total,
-                subscriptions=subscriptions, digest_id=digest_id,
+                is_dead=owner_is_dead, subscriptions=subscriptions,
             )
 
     def deliver(self, tickets: list[outbox.DeliveryTicket], reports: dict[int, DigestReport]) -> None:
+        """Deliver per channel, each channel in its own thread so that one channel's retries and backoff never hold
+        up another; a channel's digests go in the order they were recorded."""
+        lanes: dict[tuple[str, str], list[outbox.DeliveryTicket]] = {}
         for ticket in tickets:
-            report = reports[ticket.digest_id]
+            lanes.setdefault((ticket.subscription, ticket.channel), []).append(ticket)
+        if not lanes:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(lanes)), thread_name_prefix="newsmon-deliver") as pool:
+            results = list(pool.map(self._deliver_lane, lanes.values()))
+        for outcomes in results:
+            for ticket, status, error in outcomes:
+                report = reports[ticket.digest_id]
+                if status is not None:
+                    report.deliveries[ticket.channel] = status
+                if error:
+                    report.errors[ticket.channel] = error
+
+    def _deliver_lane(self, tickets: list[outbox.DeliveryTicket]
+                      ) -> list[tuple[outbox.DeliveryTicket, str | None, str | None]]:
+        outcomes = []
+        down = None
+        for ticket in tickets:
+            if down:  # the channel failed all its tries on an earlier digest of this run: leave the rest for later
+                outcomes.append((ticket, None, f"channel {ticket.channel}: not tried in this run (it is failing)"))
+                continue
             status, error = self.deliver_one(ticket)
-            if status is not None:
-                report.deliveries[ticket.channel] = status
-            if error:
-                report.errors[ticket.channel] = error
+            outcomes.append((ticket, status, error))
+            if status == outbox.FAILED:
+                down = error
+        return outcomes
 
     def _channel(self, ticket: outbox.DeliveryTicket) -> Channel | None:
         for sub in self.config.subscriptions:
@@ -162,16 +221,17 @@ class DigestRunner:
         """Claim, send with retries, record. Returns (status, error) or (None, None) if another run holds it."""
         channel = self._channel(ticket) if ticket.channel != CONSOLE else None
         if ticket.status == outbox.SENDING and not self._may_resend(channel, ticket):
+            error = (f"channel {ticket.channel}: a run died after sending digest {ticket.digest_key[:12]} and before "
+                     "recording it; not resent, because the channel offers no idempotency key (it may or may not "
+                     "have arrived; see docs/delivery.md)")
             with self.db.session() as s:
-                taken = outbox.settle_unconfirmed(s, ticket, now=self.clock(), stale_before=self._stale_before())
+                taken = outbox.settle_unconfirmed(s, ticket, now=self.clock(), error=error)
             if not taken:
                 return None, None
-            error = (f"channel {ticket.channel}: a run died after sending digest {ticket.digest_key[:12]} and before "
-                     "recording it; not resent, because the channel offers no idempotency key")
             log.warning("subscription %s: %s", ticket.subscription, error)
             return outbox.UNCONFIRMED, error
         with self.db.session() as s:
-            if not outbox.claim_delivery(s, ticket, now=self.clock(), stale_before=self._stale_before()):
+            if not outbox.claim_delivery(s, ticket, owner=self.owner, now=self.clock()):
                 return None, None
         message = Outgoing(Digest.from_dict(ticket.content["digest"]), int(ticket.content.get("max_items", 200)))
         if ticket.channel != CONSOLE and channel is None:
@@ -181,9 +241,10 @@ class DigestRunner:
         error = ""
         for attempt in range(attempts):
             if attempt:
-                self.sleep(channel.backoff_seconds * 2 ** (attempt - 1) if channel else 0)
+                assert channel is not None
+                self.sleep(channel.backoff_seconds * 2 ** (attempt - 1))
                 with self.db.session() as s:
-                    outbox.count_attempt(s, ticket.id, now=self.clock())
+                    outbox.count_attempt(s, ticket.id, owner=self.owner, now=self.clock())
             try:
                 if channel is None:
                     self.console.send_text(message)
@@ -229,20 +290,22 @@ def run_digests(
     notifier: Notifier | None = None,
     policy: DeliveryPolicy = DeliveryPolicy(),
     after_send: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[DigestReport]:
     """Send each selected subscription its new matches as one digest, exactly once per channel.
 
-    Deliveries an earlier run left open (crashed, or a channel that was down) are tried first. `when` picks the
+    Every digest is recorded (with its entries and one pending delivery per channel) before any channel is tried;
+    deliveries an earlier run left open (it crashed, or a channel was down) go out in the same pass. `when` picks the
     subscriptions of one schedule ("after_ingest", "hourly", "daily"); `subscriptions` names them. dry_run prints the
-    digests and records nothing. Returns one report per digest touched; nothing new gives no report for it.
+    digests and records nothing. Returns one report per digest touched; nothing new and nothing open gives none.
     """
     subs = select_subscriptions(config, subscriptions, when)
     runner = DigestRunner(
         db, config, notifier=notifier or AppriseNotifier(env, base_dir=config.base_dir), console=console,
-        policy=policy, after_send=after_send,
+        policy=policy, after_send=after_send, sleep=sleep,
     )
-    reports: list[DigestReport] = []
     if dry_run:
+        reports = []
         for sub in subs:
             digest = runner.build(sub)
             if digest is None:
@@ -251,28 +314,59 @@ def run_digests(
             reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True))
         return reports
 
-    # Resume every subscription's open deliveries unless the caller named some: a daily digest that a crash
-    # interrupted should not wait a day.
-    resume_scope = [s.name for s in subs] if subscriptions is not None else None
-    leftovers = runner.open_tickets(subscriptions=resume_scope)
-    by_digest: dict[int, DigestReport] = {}
-    for ticket in leftovers:
-        if ticket.digest_id not in by_digest:
-            data = ticket.content.get("digest", {})
-            by_digest[ticket.digest_id] = DigestReport(ticket.subscription, ticket.digest_key, data.get("stories", 0),
-                                                       data.get("articles", 0), resumed=True)
-    runner.deliver(leftovers, by_digest)
-    reports += [r for r in by_digest.values() if r.deliveries or r.errors]
-
+    recorded: dict[int, DigestReport] = {}
     for sub in subs:
-        recorded = runner.record(sub)
-        if recorded is None:
+        made = runner.record(sub)
+        if made is not None:
+            digest_id, digest = made
+            recorded[digest_id] = DigestReport(sub.name, digest.key, digest.stories, digest.articles)
+    # Open deliveries of every subscription are resumed unless the caller named some: a daily digest that a crash
+    # interrupted should not wait a day.
+    tickets = runner.open_tickets(subscriptions=[s.name for s in subs] if subscriptions is not None else None)
+    reports = dict(recorded)
+    for ticket in tickets:
+        if ticket.digest_id not in reports:
+            data = ticket.content.get("digest", {})
+            reports[ticket.digest_id] = DigestReport(ticket.subscription, ticket.digest_key, data.get("stories", 0),
+                                                     data.get("articles", 0), resumed=True)
+    runner.deliver(tickets, reports)
+    return [r for i, r in sorted(reports.items()) if i in recorded or r.deliveries or r.errors]
+
+
+def send_notice(
+    config: Config,
+    subject: str,
+    body: str,
+    *,
+    env: Mapping[str, str] = os.environ,
+    console: TextIO = sys.stdout,
+    notifier: Notifier | None = None,
+) -> list[str]:
+    """Send a one-off operational notice to every distinct channel of every subscription (the console when there is
+    none). One try per channel, nothing recorded; failures are logged without secrets and returned, never raised."""
+    notifier = notifier or AppriseNotifier(env, base_dir=config.base_dir)
+    channels: dict[tuple[str | None, str | None], Channel] = {}
+    for sub in config.subscriptions:
+        for channel in sub.channels:
+            channels.setdefault((channel.env, channel.apprise_config), channel)
+    if not channels:
+        console.write(render_notice(subject, body, "text").title + "\n" + render_notice(subject, body, "text").body
+                      + "\n")
+        console.flush()
+        return []
+    errors = []
+    for channel in channels.values():
+        try:
+            notifier.send_notice(channel, subject, body)
+        except DeliveryError as exc:
+            error = scrub(str(exc))
+        except Exception as exc:  # a notice must never break the flow that sends it
+            error = scrub(f"channel {channel.label}: {type(exc).__name__}: {exc}")
+        else:
             continue
-        digest_id, digest = recorded
-        report = DigestReport(sub.name, digest.key, digest.stories, digest.articles)
-        runner.deliver(runner.open_tickets(digest_id=digest_id), {digest_id: report})
-        reports.append(report)
-    return reports
+        log.warning("notice %r not delivered: %s", clean_text(subject)[:80], error)
+        errors.append(error)
+    return errors
 
 
 def write_preview(db: Database, config: Config, path: str | Path, subscription: str | None = None) -> Path:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +52,7 @@ class DeliveryTicket:
     status: str
     attempts: int
     claimed_at: datetime | None
+    claimed_by: str | None
     content: dict
 
 
@@ -172,47 +173,62 @@ def open_deliveries(
     *,
     stale_before: datetime,
     max_attempts: int,
+    is_dead: Callable[[str | None], bool] = lambda owner: False,
     subscriptions: Sequence[str] | None = None,
     digest_id: int | None = None,
 ) -> list[DeliveryTicket]:
-    """Deliveries a run may take: pending or failed ones with attempts left, and `sending` ones whose claim is stale."""
+    """Deliveries a run may take: pending or failed ones with attempts left, and `sending` ones whose run is gone
+    (its claim is older than `stale_before`, or `is_dead` says its owner process no longer runs)."""
     d, g = t.Delivery, t.Digest
     query = (
-        select(d.id, d.digest_id, g.subscription, g.key, d.channel, d.status, d.attempts, d.claimed_at, g.content)
+        select(d.id, d.digest_id, g.subscription, g.key, d.channel, d.status, d.attempts, d.claimed_at, d.claimed_by,
+               g.content)
         .join(g, g.id == d.digest_id)
-        .where(
-            or_(
-                and_(d.status.in_([PENDING, FAILED]), d.attempts < max_attempts),
-                and_(d.status == SENDING, d.claimed_at < stale_before),
-            )
-        )
+        .where(or_(and_(d.status.in_([PENDING, FAILED]), d.attempts < max_attempts), d.status == SENDING))
         .order_by(d.digest_id, d.id)
     )
     if subscriptions is not None:
         query = query.where(g.subscription.in_(list(subscriptions)))
     if digest_id is not None:
         query = query.where(d.digest_id == digest_id)
-    return [DeliveryTicket(*row) for row in session.execute(query)]
+    tickets = [DeliveryTicket(*row) for row in session.execute(query)]
+    return [tk for tk in tickets if tk.status != SENDING or _abandoned(tk, stale_before, is_dead)]
 
 
-def claim_delivery(session: Session, ticket: DeliveryTicket, *, now: datetime, stale_before: datetime) -> bool:
-    """Take `ticket` for this run (compare-and-set on the status it was seen in); False when another run has it."""
+def _abandoned(ticket: DeliveryTicket, stale_before: datetime, is_dead: Callable[[str | None], bool]) -> bool:
+    claimed = ticket.claimed_at
+    if claimed is not None and claimed.tzinfo is None:  # SQLite hands back naive UTC
+        claimed = claimed.replace(tzinfo=timezone.utc)
+    return claimed is None or claimed < stale_before or is_dead(ticket.claimed_by)
+
+
+def _seen_claim(ticket: DeliveryTicket):  # type: ignore[no-untyped-def]
+    """The compare-and-set condition: the delivery is still in the state (and claim) this run saw."""
     d = t.Delivery
     cond = [d.id == ticket.id, d.status == ticket.status]
     if ticket.status == SENDING:
-        cond.append(d.claimed_at < stale_before)
+        cond.append(d.claimed_by == ticket.claimed_by if ticket.claimed_by else d.claimed_by.is_(None))
+    return cond
+
+
+def claim_delivery(session: Session, ticket: DeliveryTicket, *, owner: str, now: datetime) -> bool:
+    """Take `ticket` for this run (compare-and-set on the status and claim it was seen in); False when another run
+    took it first."""
+    d = t.Delivery
     result = session.execute(
-        update(d).where(*cond).values(status=SENDING, claimed_at=now, attempts=d.attempts + 1)
+        update(d).where(*_seen_claim(ticket))
+        .values(status=SENDING, claimed_at=now, claimed_by=owner, attempts=d.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def count_attempt(session: Session, delivery_id: int, *, now: datetime) -> None:
+def count_attempt(session: Session, delivery_id: int, *, owner: str, now: datetime) -> None:
     """A further try under this run's claim: refresh the claim so other runs keep off it, and count the attempt."""
     d = t.Delivery
     session.execute(
-        update(d).where(d.id == delivery_id, d.status == SENDING).values(claimed_at=now, attempts=d.attempts + 1)
+        update(d).where(d.id == delivery_id, d.status == SENDING, d.claimed_by == owner)
+        .values(claimed_at=now, attempts=d.attempts + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -220,7 +236,7 @@ def count_attempt(session: Session, delivery_id: int, *, now: datetime) -> None:
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
     d = t.Delivery
     session.execute(
-        update(d).where(d.id == delivery_id).values(status=SENT, sent_at=now, claimed_at=None, last_error=None)
+        update(d).where(d.id == delivery_id).values(status=SENT, sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -229,7 +245,7 @@ def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime
     """Record a failure; True the first time this delivery fails (the caller reports it then, and only then)."""
     d = t.Delivery
     session.execute(
-        update(d).where(d.id == delivery_id).values(status=status, claimed_at=None, last_error=error[:2000])
+        update(d).where(d.id == delivery_id).values(status=status, claimed_at=None, claimed_by=None, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
     first = session.execute(
@@ -239,18 +255,13 @@ def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime
     return first.rowcount == 1
 
 
-def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetime, stale_before: datetime) -> bool:
+def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetime, error: str) -> bool:
     """Mark a dead run's `sending` as unconfirmed instead of resending; True if this run did it (and reports it)."""
     d = t.Delivery
     result = session.execute(
         update(d)
-        .where(d.id == ticket.id, d.status == SENDING, d.claimed_at < stale_before)
-        .values(
-            status=UNCONFIRMED,
-            claimed_at=None,
-            reported_at=now,
-            last_error="the run sending this died before recording the outcome; not resent (no idempotency key)",
-        )
+        .where(*_seen_claim(ticket))
+        .values(status=UNCONFIRMED, claimed_at=None, claimed_by=None, reported_at=now, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

@@ -1,4 +1,4 @@
-"""alerts outbox
+"""alerts outbox: who holds a delivery claim
 
 Revision ID: 0003
 Revises: 0002
@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claimed_by', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_column('claimed_by')
