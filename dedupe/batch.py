@@ -86,19 +86,31 @@ class DedupeIndex:
     def rebuild(cls, rows: Iterable[StoredRow], settings: DedupeSettings | None = None) -> "DedupeIndex":
         """An index of stored articles; `rows` in ascending id order, so kept copies come before their duplicates."""
         index = cls(settings)
-        for row in rows:
-            feats = features(row.title, row.body)
-            hashvalues = unpack(row.minhash, index.settings.num_perm) if row.minhash else None
-            if hashvalues is None:
-                hashvalues = index.signer.hashvalues(feats.core)
-                index.resigned += 1
-            fp = fingerprint(feats, hashvalues, index.settings, row.published_at)
-            kept = row.duplicate_of_id if row.duplicate_of_id in index.near else None
-            story_key = row.story_key or new_story_key(row.title, feats.lead, row.published_at)
-            index.near.add(row.id, fp, kept=kept, story_key=story_key)
-            if kept is None:
-                index.stories.add(row.id, _story_terms(feats, row.published_at), story_key)
+        index.add_stored(rows)
         return index
+
+    def add_stored(self, rows: Iterable[StoredRow]) -> int:
+        """Index stored articles not indexed yet (stored by another process since the rebuild, say); `rows` in
+        ascending id order. Returns how many were added."""
+        if self._pending:
+            raise DedupeStateError("dedupe index: stored rows cannot be added while a batch awaits its commit")
+        added = 0
+        for row in rows:
+            if row.id in self.near:
+                continue
+            feats = features(row.title, row.body)
+            hashvalues = unpack(row.minhash, self.settings.num_perm) if row.minhash else None
+            if hashvalues is None:
+                hashvalues = self.signer.hashvalues(feats.core)
+                self.resigned += 1
+            fp = fingerprint(feats, hashvalues, self.settings, row.published_at)
+            kept = row.duplicate_of_id if row.duplicate_of_id in self.near else None
+            story_key = row.story_key or new_story_key(row.title, feats.lead, row.published_at)
+            self.near.add(row.id, fp, kept=kept, story_key=story_key)
+            if kept is None:
+                self.stories.add(row.id, _story_terms(feats, row.published_at), story_key)
+            added += 1
+        return added
 
     def decide(self, articles: Sequence[Article]) -> list[Decision]:
         if self._pending:

@@ -39,3 +39,6 @@ class DedupeSettings:
     # A term in more than this fraction of indexed articles does not count for stories.
     story_max_df: float = 0.02
     story_max_postings: int = 200
+    # A process indexes the articles published or stored within the last `index_days` (rebuilt from the database on
+    # first use); older articles are neither near-duplicate nor story candidates.
+    index_days: float = 7.0

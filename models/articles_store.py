@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from models.tables import Article, Source, Tag
 from newsmon.records import Article as ArticleRecord
@@ -79,9 +79,9 @@ def _row(source_id: int, item: NewArticle) -> Article:
     return row
 
 
-def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle]) -> list[int]:
+def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle]) -> list[int | None]:
     """Insert articles with their tags; one already stored (same URL or text, e.g. by a concurrent run) is skipped.
-    Returns the new rows' ids in input order (skipped ones left out)."""
+    Returns the stored id of each item in input order, None for the skipped ones."""
     rows = [_row(source_id, item) for item in items]
     try:
         with session.begin_nested():
@@ -90,7 +90,7 @@ def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle
         return [row.id for row in rows]
     except IntegrityError:
         pass
-    ids: list[int] = []
+    ids: list[int | None] = []
     for item in items:  # slow path: a concurrent writer stored some of these first
         row = _row(source_id, item)
         try:
@@ -99,7 +99,7 @@ def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle
                 session.flush()
             ids.append(row.id)
         except IntegrityError:
-            continue
+            ids.append(None)
     return ids
 
 
@@ -107,10 +107,46 @@ def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-def iter_export(session: Session, batch: int = 1000) -> Iterator[Article]:
-    """Every stored article with its tags and source, oldest first."""
-    stmt = select(Article).options(selectinload(Article.tags), selectinload(Article.source)).order_by(Article.id)
-    yield from session.scalars(stmt.execution_options(yield_per=batch))
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """A stored article as `newsmon export` prints it; `kept_*` name the kept copy of a near-duplicate."""
+
+    id: int
+    external_id: str | None
+    url: str | None
+    title: str
+    publisher: str | None
+    story_key: str | None
+    duplicate_of_id: int | None
+    kept_external_id: str | None
+    companies: list[str]
+    topics: list[str]
+
+
+def iter_export(session: Session, batch: int = 1000) -> Iterator[ExportRow]:
+    """Every stored article with its tag labels and its kept copy's ids, oldest first, read `batch` rows at a time."""
+    kept = aliased(Article)
+    stmt = (
+        select(Article.id, Article.external_id, Article.url, Article.title, Article.publisher, Article.story_key,
+               Article.duplicate_of_id, kept.external_id)
+        .outerjoin(kept, kept.id == Article.duplicate_of_id)
+        .order_by(Article.id)
+    )
+    last = 0
+    while True:
+        rows = session.execute(stmt.where(Article.id > last).limit(batch)).all()
+        if not rows:
+            return
+        labels: dict[int, tuple[list[str], list[str]]] = {r[0]: ([], []) for r in rows}
+        tag_rows = session.execute(
+            select(Tag.article_id, Tag.kind, Tag.label).where(Tag.article_id.in_(list(labels))).order_by(Tag.label)
+        )
+        for article_id, kind, label in tag_rows:
+            labels[article_id][0 if kind == "company" else 1].append(label)
+        for r in rows:
+            companies, topics = labels[r[0]]
+            yield ExportRow(*r, companies=companies, topics=topics)
+        last = rows[-1][0]
 
 
 def article_ids_between(session: Session, since: datetime, until: datetime, sources: Sequence[str] | None) -> list[int]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models.tables import Article
+from models.tables import Article, Tag
+from newsmon.records import Tag as TagRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,12 @@ class DedupeRow:
     story_key: str | None
 
 
-def recent_for_dedupe(session: Session, since: datetime, *, batch_size: int = 1000) -> Iterator[DedupeRow]:
-    """Articles published since `since` (or, with no published time, fetched since then), oldest id first, streamed
-    in chunks of `batch_size` rows so a rebuild never holds every body at once."""
+def recent_for_dedupe(
+    session: Session, since: datetime, *, after_id: int = 0, batch_size: int = 1000
+) -> Iterator[DedupeRow]:
+    """Articles published or stored since `since` with an id above `after_id`, oldest id first, streamed in chunks of
+    `batch_size` rows so a rebuild never holds every body at once. Stored time counts too, so an archive loaded today
+    (published last year) is still a candidate for what is loaded next."""
     stmt = (
         select(
             Article.id,
@@ -38,14 +42,23 @@ def recent_for_dedupe(session: Session, since: datetime, *, batch_size: int = 10
             Article.duplicate_of_id,
             Article.story_key,
         )
-        .where(
-            or_(
-                Article.published_at >= since,
-                and_(Article.published_at.is_(None), Article.fetched_at >= since),
-            )
-        )
+        .where(Article.id > after_id, or_(Article.published_at >= since, Article.fetched_at >= since))
         .order_by(Article.id)
         .execution_options(yield_per=batch_size)
     )
     for row in session.execute(stmt):
         yield DedupeRow(*row)
+
+
+def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[TagRecord]]:
+    """The stored tags of these articles (to copy onto their near-duplicates)."""
+    found: dict[int, list[TagRecord]] = {i: [] for i in article_ids}
+    ids = list(found)
+    for start in range(0, len(ids), 500):
+        stmt = select(Tag).where(Tag.article_id.in_(ids[start : start + 500])).order_by(Tag.id)
+        for tag in session.scalars(stmt):
+            found[tag.article_id].append(
+                TagRecord(kind=tag.kind, label=tag.label, score=tag.score, evidence=tag.evidence,  # type: ignore[arg-type]
+                          terms=tuple(tag.terms or ()))
+            )
+    return found

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from dedupe.batch import Decision, DedupeIndex, dedupe_batch
 from dedupe.exact import canonical_url, content_hash
+from dedupe.settings import DedupeSettings
 from models.articles_store import NewArticle, ensure_source, insert_articles, stored_keys
 from models.db import Database
+from models.dedupe_store import recent_for_dedupe, tags_of
 from newsmon.records import Article, SourceError, Tag
 from scrapers.base import SourceResult
 
 log = logging.getLogger(__name__)
+
+# Articles decided, tagged and stored per transaction: bounds memory and the work a failure throws away.
+BATCH_SIZE = 500
 
 
 class ArticleTagger(Protocol):
@@ -24,7 +32,8 @@ class ArticleTagger(Protocol):
 
 @dataclass(slots=True)
 class IngestReport:
-    """What storing one source's records did; `new_ids` are the stored rows, for the digest."""
+    """What storing one source's records did; `new_ids` are the stored rows (near-duplicates included), for the
+    digest. `seconds` splits the time by stage: exact, near, tag, store."""
 
     source: str
     read: int = 0
@@ -33,6 +42,8 @@ class IngestReport:
     repeated_in_batch: int = 0
     out_of_range: int = 0
     near_duplicates: int = 0
+    joined_stories: int = 0
+    tagged: int = 0
     new_ids: list[int] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     failure: SourceError | None = None
@@ -43,12 +54,26 @@ class IngestReport:
             return f"{self.source}: FAILED: {self.failure.reason}"
         parts = [f"{self.read} read", f"{self.new} new", f"{self.already_stored + self.repeated_in_batch} already seen"]
         if self.near_duplicates:
-            parts.append(f"{self.near_duplicates} near-duplicates")
+            parts.append(f"{self.near_duplicates} of the new are near-duplicates")
         if self.out_of_range:
             parts.append(f"{self.out_of_range} outside the date range")
         if self.errors:
             parts.append(f"{len(self.errors)} skipped with errors")
         return f"{self.source}: " + ", ".join(parts)
+
+    def merge(self, other: "IngestReport") -> None:
+        """Add another report of the same source (a later chunk of one file, say) to this one."""
+        for name in ("read", "new", "already_stored", "repeated_in_batch", "out_of_range", "near_duplicates",
+                     "joined_stories", "tagged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.new_ids.extend(other.new_ids)
+        self.errors.extend(other.errors)
+        self.failure = self.failure or other.failure
+        for stage, seconds in other.seconds.items():
+            self._time(stage, seconds)
+
+    def _time(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +114,53 @@ def drop_exact_duplicates(
     return kept, already, repeated
 
 
+class _IndexState:
+    """One database's near-duplicate and story index in this process, and the lock that serialises its batches."""
+
+    def __init__(self, settings: DedupeSettings) -> None:
+        self.settings = settings
+        self.index: DedupeIndex | None = None
+        self.lock = threading.Lock()
+        self.max_id = 0  # the highest stored id the index has seen
+
+
+_states: "weakref.WeakKeyDictionary[Database, _IndexState]" = weakref.WeakKeyDictionary()
+_states_lock = threading.Lock()
+
+
+def _state(db: Database) -> _IndexState:
+    with _states_lock:
+        state = _states.get(db)
+        if state is None:
+            state = _states[db] = _IndexState(DedupeSettings())
+        return state
+
+
+def dedupe_index(db: Database) -> DedupeIndex:
+    """This process's dedupe index of `db`, brought up to date: built from the stored recent articles on first use,
+    then topped up with what other processes stored since. Call with the database's index lock held."""
+    state = _state(db)
+    since = datetime.now(timezone.utc) - timedelta(days=state.settings.index_days)
+    if state.index is None:
+        state.index = DedupeIndex(state.settings)
+    with db.session() as session:
+        for row in _tracking_max(state, recent_for_dedupe(session, since, after_id=state.max_id)):
+            state.index.add_stored([row])
+    return state.index
+
+
+def _tracking_max(state: _IndexState, rows):  # type: ignore[no-untyped-def]
+    for row in rows:
+        state.max_id = max(state.max_id, row.id)
+        yield row
+
+
+def forget_index(db: Database) -> None:
+    """Drop this process's index of `db` (the next batch rebuilds it from storage)."""
+    with _states_lock:
+        _states.pop(db, None)
+
+
 def store_source_result(
     db: Database,
     tagger: ArticleTagger,
@@ -97,7 +169,11 @@ def store_source_result(
     kind: str,
     date_range: DateRange | None = None,
 ) -> IngestReport:
-    """Dedupe, tag and store what one source produced. Idempotent: storing the same records again adds nothing."""
+    """Dedupe, tag and store what one source produced. Idempotent: storing the same records again adds nothing.
+
+    Exact duplicates (canonical URL, text hash) are not stored; near-duplicates are stored pointing at the kept copy
+    and carry its tags (copied, not recomputed); every stored article gets a story key. The tagger is called only
+    when something new is not a near-duplicate."""
     report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure)
     articles = result.articles
     if date_range is not None:
@@ -105,28 +181,109 @@ def store_source_result(
         report.out_of_range = len(articles) - len(in_range)
         articles = in_range
     report.read = len(result.articles)
-    if not articles:
-        return report
-
-    started = time.perf_counter()
-    with db.session() as session:
-        keys = [keys_of(a) for a in articles]
-        urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
-    kept, report.already_stored, report.repeated_in_batch = drop_exact_duplicates(articles, urls, hashes)
-    report.seconds["dedupe"] = time.perf_counter() - started
-    if not kept:
-        return report
-
-    started = time.perf_counter()
-    tags = tagger.tag_many([article for article, _, _ in kept])
-    report.seconds["tag"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    items = [NewArticle(record=a, canonical_url=u, content_hash=h, tags=t) for (a, u, h), t in zip(kept, tags)]
-    with db.session() as session:
-        source = ensure_source(session, result.source, kind)
-        report.new_ids = insert_articles(session, source.id, items)
+    for start in range(0, len(articles), BATCH_SIZE):
+        _store_batch(db, tagger, result.source, kind, articles[start : start + BATCH_SIZE], report)
     report.new = len(report.new_ids)
-    report.already_stored += len(items) - report.new
-    report.seconds["store"] = time.perf_counter() - started
     return report
+
+
+def _store_batch(
+    db: Database, tagger: ArticleTagger, source_name: str, kind: str, articles: Sequence[Article], report: IngestReport
+) -> None:
+    state = _state(db)
+    with state.lock:
+        started = time.perf_counter()
+        with db.session() as session:
+            keys = [keys_of(a) for a in articles]
+            urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
+        kept, already, repeated = drop_exact_duplicates(articles, urls, hashes)
+        report.already_stored += already
+        report.repeated_in_batch += repeated
+        report._time("exact", time.perf_counter() - started)
+        if not kept:
+            return
+
+        started = time.perf_counter()
+        index = dedupe_index(db)
+        records = [article for article, _, _ in kept]
+        try:
+            decisions = dedupe_batch(records, index)
+        except BaseException:
+            index.rollback()
+            raise
+        report._time("near", time.perf_counter() - started)
+
+        try:
+            tags = _tags(db, tagger, records, decisions, report)
+            started = time.perf_counter()
+            ids = _insert(db, source_name, kind, kept, decisions, tags)
+            report._time("store", time.perf_counter() - started)
+        except BaseException:
+            index.rollback()
+            raise
+        index.commit(ids)
+        state.max_id = max([state.max_id, *(i for i in ids if i is not None)])
+
+    stored = [(i, d) for i, d in zip(ids, decisions) if i is not None]
+    report.new_ids.extend(i for i, _ in stored)
+    report.already_stored += len(ids) - len(stored)  # stored first by a concurrent writer
+    report.near_duplicates += sum(1 for i, d in stored if d.is_duplicate)
+
+
+def _tags(
+    db: Database, tagger: ArticleTagger, records: list[Article], decisions: list[Decision], report: IngestReport
+) -> list[list[Tag]]:
+    """Tags for each article: computed for the kept copies, copied from the kept copy for near-duplicates (a copy of
+    one text tags alike, and a truncated feed item is better tagged by its full text)."""
+    started = time.perf_counter()
+    fresh = [i for i, d in enumerate(decisions) if not d.is_duplicate]
+    tags: list[list[Tag]] = [[] for _ in records]
+    if fresh:
+        for i, found in zip(fresh, tagger.tag_many([records[i] for i in fresh])):
+            tags[i] = list(found)
+    report.tagged += len(fresh)
+    report._time("tag", time.perf_counter() - started)
+    stored_kept = sorted({d.duplicate_of_id for d in decisions if d.duplicate_of_id is not None})
+    copied: dict[int, list[Tag]] = {}
+    if stored_kept:
+        with db.session() as session:
+            copied = tags_of(session, stored_kept)
+    for i, d in enumerate(decisions):
+        if d.duplicate_of_index is not None:
+            tags[i] = tags[d.duplicate_of_index]
+        elif d.duplicate_of_id is not None:
+            tags[i] = copied.get(d.duplicate_of_id, [])
+    return tags
+
+
+def _insert(
+    db: Database,
+    source_name: str,
+    kind: str,
+    kept: list[tuple[Article, str | None, str]],
+    decisions: list[Decision],
+    tags: list[list[Tag]],
+) -> list[int | None]:
+    """Store the batch in one transaction: kept copies (and duplicates of stored articles) first, then duplicates of
+    articles of this batch, which need their kept copy's new id. Returns each article's id (None: not stored)."""
+
+    def item(i: int, duplicate_of_id: int | None) -> NewArticle:
+        article, url, digest = kept[i]
+        d = decisions[i]
+        return NewArticle(record=article, canonical_url=url, content_hash=digest, tags=tags[i],
+                          duplicate_of_id=duplicate_of_id, story_key=d.story_key, minhash=d.signature)
+
+    ids: list[int | None] = [None] * len(kept)
+    first = [i for i, d in enumerate(decisions) if d.duplicate_of_index is None]
+    second = [i for i, d in enumerate(decisions) if d.duplicate_of_index is not None]
+    with db.session() as session:
+        source = ensure_source(session, source_name, kind)
+        for i, stored_id in zip(first, insert_articles(session, source.id, [item(i, decisions[i].duplicate_of_id)
+                                                                             for i in first])):
+            ids[i] = stored_id
+        if second:
+            # A duplicate whose kept copy was stored first by a concurrent writer is stored as a kept copy itself.
+            items = [item(i, ids[decisions[i].duplicate_of_index]) for i in second]  # type: ignore[index]
+            for i, stored_id in zip(second, insert_articles(session, source.id, items)):
+                ids[i] = stored_id
+    return ids
