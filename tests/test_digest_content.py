@@ -1,0 +1,240 @@
+"""What a digest holds and how each format shows it: stories, filters, counts, times, emphasis, escaping, trimming."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import markdown
+import pytest
+from sqlalchemy import func, select
+
+from alerts.digest import build_digest
+from alerts.render import SLACK_MAX_BLOCKS, render
+from alerts.run import run_digests, send_notice, write_preview
+from digest_fixtures import BASE_TIME, Stored, kt_article, make_config
+from models import tables as t
+from models.db import Database
+from models.outbox import unsent_matches
+
+NOW = datetime(2025, 12, 28, 1, 0, tzinfo=timezone.utc)
+EVIL = "KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1)</script> [x](https://evil.example) @everyone"
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Database:
+    database = Database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+def naver_article(stored: Stored, title: str = "네이버, 하이퍼클로바X 희망퇴직 없이 확대", **kw) -> int:  # type: ignore[no-untyped-def]
+    return stored.article(
+        title,
+        tags=[("company", "naver", 0.7, "네이버는 희망퇴직 없이 조직을 키운다고 밝혔다.", ["네이버"]),
+              ("topic", "layoffs", 0.5, "네이버는 희망퇴직 없이 조직을 키운다고 밝혔다.", ["희망퇴직"])],
+        **kw,
+    )
+
+
+def digest_of(db: Database, config, name: str = "team"):  # type: ignore[no-untyped-def]
+    sub = next(s for s in config.subscriptions if s.name == name)
+    with db.session() as s:
+        matches = unsent_matches(s, sub.name, companies=sub.companies, topics=sub.topics, match=sub.match,
+                                 min_score=sub.min_score, include_outlets=sub.include_outlets,
+                                 exclude_outlets=sub.exclude_outlets)
+    return build_digest(sub, matches, config.watchlist, now=NOW)
+
+
+def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    first = kt_article(stored, outlet="연합뉴스")
+    stored.article("KT 믿음 공개 (전재)", outlet="조선일보", duplicate_of=first, tags=[])
+    kt_article(stored, title="KT가 공개한 믿음, 무엇이 다른가", outlet="한겨레", story_key="story-1")
+    kt_article(stored, title="KT 믿음 분석", outlet="매일경제", story_key="story-1")
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+
+    digest = digest_of(db, config)
+
+    items = [i for g in digest.groups for i in g.items]
+    assert len(items) == 2 and digest.stories == 2
+    assert [c.outlet for c in items[0].also_in] == ["조선일보"]
+    assert items[1].outlet == "한겨레" and [c.outlet for c in items[1].also_in] == ["매일경제"]
+    text = render(digest, "text").body
+    assert "also in: 조선일보" in text and "also in: 매일경제" in text
+
+
+def test_header_counts_groups_and_local_time(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    kt_article(stored, published_at=datetime(2025, 12, 28, 0, 5, tzinfo=timezone.utc))
+    kt_article(stored, title="KT 두 번째")
+    naver_article(stored)
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt", "naver"], "topics": ["layoffs"],
+                                     "timezone": "America/New_York"}])
+
+    digest = digest_of(db, config)
+
+    assert dict(digest.company_counts) == {"KT": 2, "네이버": 1}
+    assert dict(digest.topic_counts) == {"구조조정": 1}
+    assert [g.name for g in digest.groups] == ["KT", "네이버"]
+    assert digest.groups[0].items[0].published == "2025-12-27 19:05 EST"
+    assert "네이버" in digest.title
+
+
+@pytest.mark.parametrize(
+    ("subscription", "expected"),
+    [
+        ({"companies": ["kt"]}, {"kt-1", "kt-naver"}),
+        ({"companies": ["kt"], "topics": ["layoffs"], "match": "any"}, {"kt-1", "kt-naver", "naver-1"}),
+        ({"companies": ["kt", "naver"], "match": "all"}, {"kt-naver"}),
+        ({"companies": ["kt"], "min_score": 0.85}, {"kt-1"}),
+        ({"companies": ["kt", "naver"], "include_outlets": ["한겨레"]}, {"kt-naver"}),
+        ({"companies": ["kt", "naver"], "exclude_outlets": ["한겨레"]}, {"kt-1", "naver-1"}),
+    ],
+)
+def test_subscription_filters(db: Database, tmp_path: Path, subscription: dict, expected: set[str]) -> None:
+    stored = Stored(db)
+    kt_article(stored, title="kt-1")
+    naver_article(stored, title="naver-1")
+    stored.article("kt-naver", outlet="한겨레", tags=[
+        ("company", "kt", 0.6, "KT와 네이버가 손잡았다.", ["KT"]),
+        ("company", "naver", 0.6, "KT와 네이버가 손잡았다.", ["네이버"]),
+    ])
+    config = make_config(tmp_path, [{"name": "team", **subscription}])
+
+    digest = digest_of(db, config)
+
+    assert {i.title for g in digest.groups for i in g.items} == expected
+
+
+def test_matched_words_are_emphasised_in_every_format(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db))
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"], "topics": ["llm"]}])
+    digest = digest_of(db, config)
+
+    assert "[KT]는 28일 자체 [거대언어모델]" in render(digest, "text").body
+    assert "**KT**는 28일 자체 **거대언어모델**" in render(digest, "markdown").body
+    assert "*KT*는 28일 자체 *거대언어모델*" in json.dumps(render(digest, "slack").blocks, ensure_ascii=False)
+    html = render(digest, "html").body
+    assert ">KT</mark>는 28일 자체 <mark" in html and ">거대언어모델</mark>" in html
+    assert 'href="https://news.example.kr/1"' in html
+
+
+def test_a_title_cannot_inject_markup_links_or_mentions(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db), title=EVIL, url="https://news.example.kr/a?b=1&c=2")
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    digest = digest_of(db, config)
+
+    slack = json.dumps(render(digest, "slack").blocks, ensure_ascii=False)
+    assert "<!channel>" not in slack and "<@U024BE7LH>" not in slack and "<https://evil" not in slack
+    assert "&lt;!channel&gt;" in slack and "@\u2060everyone" in slack
+    assert "<https://news.example.kr/a?b=1&c=2|" in slack  # our own link survives
+
+    html = render(digest, "html").body
+    assert "<script>" not in html and 'href="https://evil' not in html and "&lt;script&gt;" in html
+
+    as_html = markdown.markdown(render(digest, "markdown").body)
+    assert "<script>" not in as_html and 'href="https://evil' not in as_html and "&lt;!channel&gt;" in as_html
+    assert "@everyone" not in render(digest, "markdown").body
+
+    text = render(digest, "text").body
+    assert EVIL in text  # the console shows the title as it is: plain text has no markup to inject
+
+
+def test_a_javascript_url_is_never_linked(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db), url="javascript:alert(1)")
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    digest = digest_of(db, config)
+    for fmt in ("html", "markdown", "slack"):
+        rendered = render(digest, fmt)
+        assert "javascript:" not in rendered.body + json.dumps(rendered.blocks or [])
+
+
+def test_a_long_digest_is_trimmed_with_a_line_saying_how_many_more(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    for n in range(300):
+        kt_article(stored, title=f"KT 기사 {n} " + "가나다라마바사 " * 20)
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    digest = digest_of(db, config)
+    assert digest.stories == 300
+
+    slack = render(digest, "slack")
+    assert len(slack.blocks) <= SLACK_MAX_BLOCKS and len(json.dumps(slack.blocks, ensure_ascii=False)) <= 35_000
+    assert slack.hidden > 0 and f"…and {slack.hidden} more stories" in json.dumps(slack.blocks, ensure_ascii=False)
+    discord = render(digest, "markdown", limit=2000)
+    assert len(discord.body) <= 2000 and f"…and {discord.hidden} more stories" in discord.body
+    assert discord.shown + discord.hidden == 300
+    capped = render(digest, "text", max_items=10)
+    assert capped.shown == 10 and "…and 290 more stories" in capped.body
+
+
+def test_console_gets_the_digest_once_and_nothing_when_nothing_is_new(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db))
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    out = io.StringIO()
+
+    first = run_digests(db, config, console=out)
+    printed = out.getvalue()
+    second = run_digests(db, config, console=out)
+
+    assert [r.deliveries for r in first] == [{"console": "sent"}]
+    assert "KT, 거대언어모델 '믿:음' 공개" in printed and "2025-12-28 09:31 KST" in printed
+    assert second == [] and out.getvalue() == printed
+
+
+def test_dry_run_prints_but_records_nothing(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db))
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    out = io.StringIO()
+
+    reports = run_digests(db, config, console=out, dry_run=True)
+
+    assert reports[0].dry_run and "믿:음" in out.getvalue()
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(t.Digest)) == 0
+    assert run_digests(db, config, console=io.StringIO())[0].deliveries == {"console": "sent"}
+
+
+def test_when_selects_the_subscriptions_of_one_schedule(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db))
+    config = make_config(tmp_path, [{"name": "now", "companies": ["kt"]},
+                                    {"name": "morning", "companies": ["kt"], "when": "daily"}])
+    assert [r.subscription for r in run_digests(db, config, when="after_ingest", console=io.StringIO())] == ["now"]
+    assert [r.subscription for r in run_digests(db, config, when="daily", console=io.StringIO())] == ["morning"]
+
+
+def test_a_later_article_goes_out_in_the_next_digest_only(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    kt_article(stored)
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    run_digests(db, config, console=io.StringIO())
+    kt_article(stored, title="KT 후속 보도", published_at=BASE_TIME)
+    out = io.StringIO()
+
+    reports = run_digests(db, config, console=out)
+
+    assert reports[0].stories == 1 and "KT 후속 보도" in out.getvalue() and "믿:음" not in out.getvalue()
+
+
+def test_preview_writes_html_and_records_nothing(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db), title=EVIL)
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+
+    path = write_preview(db, config, tmp_path / "out" / "preview.html")
+
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<script>" not in html and "거대언어모델" in html
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(t.Digest)) == 0
+
+
+def test_notice_goes_to_the_console_when_no_channel_is_configured(tmp_path: Path) -> None:
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+    out = io.StringIO()
+
+    errors = send_notice(config, "source 연합 failed 3 times", "https://example.kr/rss: 503 Service Unavailable",
+                         console=out)
+
+    assert errors == [] and "source 연합 failed 3 times" in out.getvalue() and "503" in out.getvalue()
