@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import trafilatura
 from bs4 import BeautifulSoup, Tag
 
+from scrapers.addresses import origin
+from scrapers.config import FetchSettings
 from scrapers.dates import parse_datetime
+from scrapers.errors import ExtractionError
 from scrapers.encoding import decode_document
 from scrapers.html_text import element_text
 from scrapers.normalise import clean_lines, normalise_whitespace
@@ -25,8 +30,11 @@ _META_AUTHOR = ("author", "article:author", "og:article:author", "dable:author",
 _META_OUTLET = ("og:site_name", "application-name", "writer", "publisher", "dc.publisher")
 # " - 머니투데이 뉴스", " | 연합뉴스": a site name appended to the headline in <title> and og:title.
 _TITLE_SUFFIX = re.compile(r"\s+[-|:ㅣ–—]\s+[^-|:ㅣ–—]{1,30}$")
-# A reporter's name alone on the last line ("안채원 인턴기자", "홍길동 기자 hong@x.com").
-_TRAILING_BYLINE = re.compile(r"^[가-힣]{2,4}\s*(?:인턴|수습|객원)?(?:기자|특파원)(?:\s+\S+@\S+)?$")
+# Reporters' names alone on a line ("안채원 인턴기자", "홍길동 기자 hong@x.com", "세종=박경담 기자, 권화순 기자"):
+# an article's closing byline, or one per article on series pages that chain several.
+_BYLINE_LINE = re.compile(
+    r"^(?:(?:[가-힣]{1,4}=)?[가-힣]{2,4}\s*(?:인턴|수습|객원|디자인)?(?:기자|특파원)(?:\s+\S+@\S+)?\s*(?:,\s*|$))+$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +61,7 @@ class ExtractedPage:
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "author": self.author,
             "outlet": self.outlet,
-            "extractor": self.extractor,
+            "profile": self.extractor,
         }
 
 
@@ -74,6 +82,49 @@ def extract_page(
         if extracted.body:
             return extracted
     return _generic(text, soup, page_url)
+
+
+def extract_target(
+    target: str, url: str | None, settings: FetchSettings, *, profile: str | None = None
+) -> dict[str, Any]:
+    """What extraction finds in one page, as a JSON-ready dict (`newsmon extract FILE_OR_URL [--url URL]`).
+
+    `target` is a saved HTML file or an http(s) URL. `url` is the page's address (it picks the site profile); for a
+    URL target it defaults to the final address after redirects. A URL is fetched once, as a person asking for it
+    would: robots.txt is not consulted and its own host may be local, but a redirect elsewhere inward is refused.
+    Raises ExtractionError (or another FetchError) naming the file or URL and the reason.
+    """
+    if target.startswith(("http://", "https://")):
+        response = asyncio.run(_fetch_one(target, settings))
+        content, content_type, where = response.content, response.content_type, target
+        page_url = url or response.url
+    else:
+        path = Path(target).expanduser()
+        where = str(path)
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            raise ExtractionError("extract", where, "no such file") from None
+        except OSError as exc:
+            raise ExtractionError("extract", where, f"cannot read the file ({exc.strerror or exc})") from None
+        content_type, page_url = None, url
+    try:
+        page = extract_page(content, page_url, profile=profile, content_type=content_type)
+    except KeyError as exc:
+        raise ExtractionError("extract", where, str(exc.args[0])) from None
+    if not page.ok:
+        missing = " and ".join(n for n, v in (("title", page.title), ("body", page.body)) if not v)
+        raise ExtractionError("extract", where, f"no article {missing} found ({page.extractor} extractor); "
+                              "is this an article page? pass --url to pick the site's profile")
+    return page.as_json()
+
+
+async def _fetch_one(url: str, settings: FetchSettings):  # type: ignore[no-untyped-def]
+    from scrapers.fetch import Fetcher
+
+    async with Fetcher(settings) as fetcher:
+        return await fetcher.fetch(url, source="extract", purpose="html", private_origin=origin(url),
+                                   respect_robots=False)
 
 
 def _with_profile(soup: BeautifulSoup, profile: SiteProfile, url: str | None) -> ExtractedPage:
@@ -114,10 +165,13 @@ def _clean(lines: list[str]) -> tuple[str, str | None, str | None]:
     """The shared normaliser's clutter/byline/caption rules, plus a reporter's name alone on the last line."""
     lines = normalise_whitespace("\n".join(lines)).split("\n")
     kept, author, outlet = clean_lines([line for line in lines if line])
-    while kept and _TRAILING_BYLINE.match(kept[-1]):
-        author = author or kept[-1].split()[0].removesuffix("기자").removesuffix("인턴")
-        kept.pop()
-    return "\n".join(kept), author, outlet
+    body: list[str] = []
+    for line in kept:
+        if _BYLINE_LINE.match(line):
+            author = author or line.split("=")[-1].split()[0].removesuffix("기자").removesuffix("인턴")
+        else:
+            body.append(line)
+    return "\n".join(body), author, outlet
 
 
 def _headline(soup: BeautifulSoup, fallback: str | None) -> str:

@@ -52,7 +52,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "author": [("meta[property='dable:author']", "content")],
         "outlet": [("meta[name='writer']", "content")],
         "drop": [".util_box", "table.article_photo", ".ad", ".adH", "#recommend", ".article_related"],
-        "drop_lines": [r"^[가-힣]{2,4}\s*(?:인턴)?기자$"],
+        # Series pages (MT리포트) chain several articles, each closing with its reporters' names on one line.
+        "drop_lines": [r"^(?:(?:[가-힣]{1,4}=)?[가-힣]{2,4}\s*(?:인턴|수습|디자인)?기자\s*(?:,\s*|$))+$"],
     },
 }
 
