@@ -37,6 +37,10 @@ _BYLINE_LINE = re.compile(
 )
 
 
+# Less text than this is a menu or a teaser, not an article (a one-sentence flash is still longer).
+MIN_BODY_CHARS = 20
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
     """What one article page yields. `extractor` is the profile's name, or 'generic'."""
@@ -51,7 +55,12 @@ class ExtractedPage:
 
     @property
     def ok(self) -> bool:
-        return bool(self.title and self.body)
+        return bool(self.title) and len(self.body) >= MIN_BODY_CHARS
+
+    def missing(self) -> str:
+        """Why the page is not `ok`, for error messages."""
+        missing = [n for n, ok in (("title", bool(self.title)), ("body", len(self.body) >= MIN_BODY_CHARS)) if not ok]
+        return f"no article {' and '.join(missing)} found ({self.extractor} extractor)"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -113,9 +122,8 @@ def extract_target(
     except KeyError as exc:
         raise ExtractionError("extract", where, str(exc.args[0])) from None
     if not page.ok:
-        missing = " and ".join(n for n, v in (("title", page.title), ("body", page.body)) if not v)
-        raise ExtractionError("extract", where, f"no article {missing} found ({page.extractor} extractor); "
-                              "is this an article page? pass --url to pick the site's profile")
+        raise ExtractionError("extract", where, f"{page.missing()}; is this an article page? "
+                              "pass --url to pick the site's profile")
     return page.as_json()
 
 

@@ -328,5 +328,4 @@ def _unique(urls: Iterable[str]) -> Iterable[str]:
 
 
 def _no_article(page: ExtractedPage) -> str:
-    missing = " and ".join(n for n, v in (("title", page.title), ("body", page.body)) if not v)
-    return f"no article {missing} found on the page ({page.extractor} extractor)"
+    return page.missing()

@@ -159,7 +159,7 @@ def article_page(title: str, paragraphs: list[str], *, charset: str = "utf-8", d
 <figure><img src="/p.jpg"><figcaption>사진 설명: 회의 모습</figcaption></figure>
 <div id="article-body">{body}</div></article>
 <aside><h3>관련 기사</h3><ul><li><a href="/a/1">다른 기사 제목 하나</a></li><li><a href="/a/2">다른 기사 둘</a></li></ul></aside>
-<footer>Copyright © {outlet}. 무단 전재 및 재배포 금지.</footer></body></html>"""
+<footer>Copyright ⓒ {outlet}. 무단 전재 및 재배포 금지.</footer></body></html>"""
     return html.encode(charset)
 
 
