@@ -31,10 +31,12 @@ class DedupeSettings:
     short_title_overlap: float = 0.5
     # Candidates examined per query, most similar first.
     max_candidates: int = 30
-    # Stories: articles published within `story_window_hours` whose key terms overlap to `story_overlap`
-    # (idf-weighted) and share at least `story_min_shared` title terms join one story.
+    # Stories: articles published within `story_window_hours` that share at least `story_min_shared` title terms,
+    # whose title terms overlap to `story_title_overlap` and title and lead terms to `story_overlap` (idf-weighted,
+    # over the smaller side) join one story.
     story_window_hours: float = 36.0
-    story_overlap: float = 0.5
+    story_title_overlap: float = 0.5
+    story_overlap: float = 0.2
     story_min_shared: int = 2
     # A term in more than this fraction of indexed articles does not count for stories.
     story_max_df: float = 0.02

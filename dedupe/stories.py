@@ -1,8 +1,9 @@
 """Stories: independently written articles about one event share a `story_key`, by key-term overlap in a time window.
 
 The rule, kept cheap and explainable: two articles are about one event when they were published within
-`story_window_hours`, share at least `story_min_shared` title terms (particles cut off, common words dropped), and their
-title and lead terms overlap to `story_overlap`, each shared term weighted by its rarity (idf) among indexed articles.
+`story_window_hours`, share at least `story_min_shared` title terms (particles cut off, common words dropped), their
+titles' terms overlap to `story_title_overlap` and their title and lead terms together to `story_overlap`, each shared
+term weighted by its rarity (idf) among indexed articles and the overlap taken over the smaller side.
 A new article joins the story of its best match; with none it starts a story of its own.
 """
 
@@ -87,6 +88,9 @@ class StoryIndex:
                 continue
             when, then = terms.published_at, entry.terms.published_at
             if when is not None and then is not None and abs(when - then) > window:
+                continue
+            title_score, _ = self._overlap(terms.title, entry.terms.title, n)
+            if title_score < self.settings.story_title_overlap:
                 continue
             score, shared = self._overlap(terms.all, entry.terms.all, n)
             if score >= self.settings.story_overlap and (best is None or score > best.score):

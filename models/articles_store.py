@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +58,13 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+def as_utc(when: datetime | None) -> datetime | None:
+    """Times are stored in UTC: SQLite keeps no offset, so readers take a naive stored time as UTC."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(timezone.utc)
+
+
 def _row(source_id: int, item: NewArticle) -> Article:
     r = item.record
     row = Article(
@@ -70,7 +77,7 @@ def _row(source_id: int, item: NewArticle) -> Article:
         body=r.body,
         publisher=r.publisher,
         author=r.author,
-        published_at=r.published_at,
+        published_at=as_utc(r.published_at),
         duplicate_of_id=item.duplicate_of_id,
         story_key=item.story_key,
         minhash=item.minhash,

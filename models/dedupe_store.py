@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -47,7 +47,10 @@ def recent_for_dedupe(
         .execution_options(yield_per=batch_size)
     )
     for row in session.execute(stmt):
-        yield DedupeRow(*row)
+        published = row.published_at
+        if published is not None and published.tzinfo is None:  # SQLite hands back the stored UTC time naive
+            published = published.replace(tzinfo=timezone.utc)
+        yield DedupeRow(row.id, row.title, row.body, published, row.minhash, row.duplicate_of_id, row.story_key)
 
 
 def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[TagRecord]]:
