@@ -35,6 +35,11 @@ _APPRISE_FORMAT = {"text": NotifyFormat.TEXT, "markdown": NotifyFormat.MARKDOWN,
                    "html": NotifyFormat.HTML}
 
 
+class ChannelUnusable(DeliveryError):
+    """The channel cannot be tried at all (its variable is unset, its URL or file is invalid): retrying now is
+    pointless, a later run may find it fixed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """What a notifier sends: the stored digest (rendered per channel) and its idempotency key."""
@@ -79,9 +84,10 @@ def secret_parts(url: str) -> set[str]:
     parts = {url, unquote(url)}
     split = urlsplit(url)
     try:
-        host, password, username = split.hostname or "", split.password, split.username
+        password, username = split.password, split.username
     except ValueError:  # a malformed URL: treat all of it as secret
         return {p for p in parts if p}
+    host = split.netloc.rpartition("@")[2].partition(":")[0]  # as written: .hostname lower-cases a token
     pieces = [password or "", username or "", *split.path.split("/")]
     if host and "." not in host and ":" not in host and host != "localhost":
         pieces.append(host)
@@ -178,7 +184,7 @@ class AppriseNotifier:
         if channel.env:
             url = self.env.get(channel.env, "").strip()
             if not url:
-                raise DeliveryError(
+                raise ChannelUnusable(
                     f"channel {channel.label}: environment variable {channel.env} is not set (it must hold the "
                     "channel's apprise URL)"
                 )
@@ -186,18 +192,18 @@ class AppriseNotifier:
             with _Registered(secrets):
                 plugin = apprise.Apprise.instantiate(url, asset=asset)
             if plugin is None:
-                raise DeliveryError(f"channel {channel.label}: ${channel.env} does not hold a valid apprise URL")
+                raise ChannelUnusable(f"channel {channel.label}: ${channel.env} does not hold a valid apprise URL")
             return [plugin], secrets
         path = Path(channel.apprise_config or "").expanduser()
         if not path.is_absolute() and self.base_dir:
             path = self.base_dir / path
         if not path.is_file():
-            raise DeliveryError(f"channel {channel.label}: apprise configuration file {path} not found")
+            raise ChannelUnusable(f"channel {channel.label}: apprise configuration file {path} not found")
         config = apprise.AppriseConfig(asset=asset)
         config.add(str(path))
         plugins = list(apprise.Apprise(servers=config, asset=asset))
         if not plugins:
-            raise DeliveryError(f"channel {channel.label}: apprise configuration file {path} holds no usable URL")
+            raise ChannelUnusable(f"channel {channel.label}: apprise configuration file {path} holds no usable URL")
         secrets: set[str] = set()
         for p in plugins:
             secrets |= secret_parts(p.url(privacy=False))

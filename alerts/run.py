@@ -18,7 +18,7 @@ from typing import TextIO
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from alerts.config import Channel, DeliveryPolicy, Subscription
-from alerts.deliver import AppriseNotifier, ConsoleNotifier, Notifier, Outgoing, scrub
+from alerts.deliver import AppriseNotifier, ChannelUnusable, ConsoleNotifier, Notifier, Outgoing, scrub
 from alerts.digest import Digest, build_digest, clean_text
 from alerts.render import render, render_notice
 from models import outbox
@@ -254,6 +254,8 @@ class DigestRunner:
                 error = str(exc)
                 log.info("subscription %s: attempt %d of %d failed: %s", ticket.subscription, attempt + 1, attempts,
                          error)
+                if isinstance(exc, ChannelUnusable):
+                    break
                 continue
             if self.after_send:
                 self.after_send(ticket.channel)

@@ -306,7 +306,7 @@ def test_secrets_never_reach_logs_reports_or_the_database(
         dump = "\n".join(str(tuple(row)) for table in t.Base.metadata.sorted_tables
                          for row in s.execute(select(table)))
     assert "Slack POST" in caplog.text or "127.0.0.1" in caplog.text  # the debug logs were really captured
-    for secret in (SLACK_TOKEN_C, HOOK_SECRET, "pa55w0rd", "tok_abcdef123", "A1BRTD4JD"):
+    for secret in (SLACK_TOKEN_C, HOOK_SECRET, "pa55w0rd", "tok_abcdef123", "A1BRTD4JD", "T1JJ3T3L2"):
         assert secret not in caplog.text
         assert secret not in dump
         assert secret not in json.dumps([r.as_dict() for r in reports]) + json.dumps(errors)
