@@ -60,6 +60,7 @@ def test_email_digest_arrives_as_multipart_text_and_html_with_korean_intact(db: 
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert SUBJECT_KO in plain and "KT는 28일 자체 거대언어모델 믿음을 공개했다." in plain
+    assert "https://news.example.kr/1" in plain  # the plain-text reader still gets the link
     assert SUBJECT_KO.replace("'", "&#39;") in html and "<mark" in html and "2025-12-28 09:31 KST" in html
 
 
