@@ -6,6 +6,7 @@ applies it lives in `tagging.tagger`. Every model forbids unknown keys so a miss
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -27,25 +28,41 @@ def _check_word(value: str) -> str:
 Word = Annotated[str, AfterValidator(_check_word)]
 
 
+def _check_pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
+    return value
+
+
+# A regular expression (Python syntax), searched in the context's text.
+Pattern = Annotated[str, AfterValidator(_check_pattern)]
+
+
 class Context(Strict):
     """Words that must (or must not) occur near a hit.
 
     `scope` is where to look: the hit's sentence, `window` sentences either side of it, or the whole article.
-    `min` is how many distinct words of `any` have to be present for the context to hold.
+    Each distinct word of `any` found there counts one, each of `patterns` that matches counts one, and an accepted
+    mention of `company` counts one; the context holds when the count reaches `min`.
     """
 
-    any: list[Word] = Field(min_length=1)
+    any: list[Word] = []
+    patterns: list[Pattern] = []
     scope: Literal["sentence", "window", "article"] = "sentence"
     window: int = Field(default=1, ge=0, le=5)
     min: int = Field(default=1, ge=1)
     # A company id: the context also holds where that company has an accepted mention (e.g. Microsoft for ms_dependence).
     company: str | None = None
 
-
     @model_validator(mode="after")
     def _min_reachable(self) -> "Context":
-        if self.min > len(self.any):
-            raise ValueError(f"min={self.min} but only {len(self.any)} word(s) in `any`")
+        reachable = len(self.any) + len(self.patterns) + (1 if self.company else 0)
+        if reachable == 0:
+            raise ValueError("a context needs at least one of `any`, `patterns` or `company`")
+        if self.min > reachable:
+            raise ValueError(f"min={self.min} but only {reachable} word(s), pattern(s) or company can count")
         return self
 
 
@@ -59,6 +76,9 @@ class CompanyRule(Strict):
       `네이버 블로그`); a hit inside one of them is dropped.
     - `veto`: contexts that, when they hold around a hit, drop it (sports coverage, finance meaning of `MS`).
       `veto_aliases` limits the vetoes to these aliases (e.g. only the ambiguous `MS`); empty means all.
+    - `channel`: names that count only where the sentence is not about using them as a channel (`카카오톡` sending
+      a message): `channel_veto` lists the words that mark that use; a channel hit is dropped where one is in its
+      sentence.
     """
 
     name: str
@@ -67,23 +87,30 @@ class CompanyRule(Strict):
     exclude: list[Word] = []
     veto: list[Context] = []
     veto_aliases: list[Word] = []
+    channel: list[Word] = []
+    channel_veto: list[Word] = []
     min_mentions: int = Field(default=1, ge=1)
 
 
     @model_validator(mode="after")
     def _veto_aliases_known(self) -> "CompanyRule":
-        unknown = sorted(set(self.veto_aliases) - set(self.aliases) - set(self.affiliates))
+        unknown = sorted(set(self.veto_aliases) - set(self.aliases) - set(self.affiliates) - set(self.channel))
         if unknown:
             raise ValueError(f"veto_aliases {unknown} are not among this company's aliases or affiliates")
         return self
 
 
 class TermRule(Strict):
-    """One way a topic shows up: any of `terms`, provided every `require` context holds and no `veto` does."""
+    """One way a topic shows up: any of `terms`, provided every `require` context holds and no `veto` does.
+
+    `alone = false` marks supporting terms (a generic `챗봇`): their hits add evidence to a topic that another rule
+    already raised, but cannot raise it on their own.
+    """
 
     terms: list[Word] = Field(min_length=1)
     require: list[Context] = []
     veto: list[Context] = []
+    alone: bool = True
 
 
 

@@ -1,17 +1,32 @@
 """Tags articles with watchlist companies and topics: exact matching finds candidates, Kiwi settles the doubtful ones.
 
 How one article is tagged:
-1. One Aho-Corasick pass over title and body finds every watchlist word (aliases, exclusions, terms, context words).
-2. A hit inside an exclusion (`KT&G`, `금감원`, `네이버 블로그`) is dropped. Latin names are checked against Latin word
-   boundaries by looking at the neighbouring characters; a Hangul hit glued to other Hangul is checked against Kiwi's
-   token boundaries, so `감원` inside `금감원` or `카카오` inside `카카오톡` does not count.
-3. Vetoes and requirements (`Context`) are checked in the hit's sentence, a window of sentences, or the article.
-   Sentences come from Kiwi, and only lines that hold a hit needing a sentence are analysed, each line once.
+1. The text the tagger reads is the title and the body's article lines (`tagging.text`: no footers, subscription
+   prompts, photo credits, hashtags or related-article lists).
+2. One Aho-Corasick pass over that text finds every watchlist word (aliases, affiliates, exclusions, terms, context
+   words). Nothing else looks at the whole text.
+3. A hit inside a longer exclusion (`KT&G`, `금감원`, `네이버 블로그`, `점유율(MS)`) is dropped.
+4. Word edges. Latin names are case-sensitive and must not touch another Latin letter or digit (`KT` not in `KTX`,
+   `SKT`), nor be glued after Hangul (`광화문KT빌딩`, a nickname `하GPT`). A Hangul name glued to Hangul on its right
+   is accepted at once when what follows is a plain particle (`네이버는`, `카카오와`); any other glued Hangul edge
+   (`카카오톡`, `감원` in `금감원`) is decided by Kiwi's token boundaries in the hit's sentence, each sentence
+   tokenised once.
+5. Contexts (vetoes, requirements, channel use) are checked in the hit's sentence, a window of sentences or the
+   article. Sentences come from a cheap splitter on sentence-final punctuation (`tagging.text.sentence_spans`),
+   computed only for articles that have a hit.
+6. A company is tagged on its accepted hits; a topic on its accepted hits when at least one comes from a rule that may
+   stand alone. Each tag keeps its score, the terms that fired and the evidence sentence (the first body sentence
+   that fired, else the title).
+
+Kiwi is loaded on first need (`tagging.kiwi.shared_kiwi`), so building a Tagger costs milliseconds and a run with
+nothing new to tag never loads it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,7 +36,15 @@ from kiwipiepy import Kiwi
 from newsmon.records import Article, Tag
 from tagging.kiwi import add_names, shared_kiwi
 from tagging.rules import CompanyRule, Context, TermRule, TopicRule, Watchlist
-from tagging.text import article_lines
+from tagging.text import article_lines, sentence_spans
+
+# Particles (and the copula) that may follow a name directly: `네이버는`, `카카오와의`, `삼성전자에서`. A name followed
+# by one of these and then a non-Hangul character is a whole word without asking Kiwi.
+_PARTICLE = re.compile(
+    r"(?:은|는|이|가|을|를|의|와|과|도|만|에|에서|에게|에는|에도|에선|으로|로|으로서|로서|과의|와의|에서의|으로의|로의|"
+    r"까지|부터|보다|처럼|이나|나|이랑|랑|이며|이고|이다|이었다|였다|측|측은|측이|이란|란|조차|마저|이라는|라는)"
+    r"(?![\uac00-\ud7a3])"
+)
 
 
 def _is_latin(ch: str) -> bool:
@@ -40,87 +63,50 @@ class _Hit:
 
 
 @dataclass(slots=True)
-class _Line:
-    """A line's Kiwi analysis: its sentences (absolute offsets) and the token boundaries inside it."""
-
-    sentences: list[tuple[int, int]]
-    boundaries: set[int]
-
-
-@dataclass(slots=True)
 class _Doc:
-    """One article's text, its hits, and the lazily computed Kiwi analyses of its lines."""
+    """One article's text, its raw hits, and its sentences (split on first use)."""
 
     text: str
-    line_starts: list[int]
+    title_end: int
     hits: dict[str, list[_Hit]]
-    analyse: "callable"
-    lines: dict[int, _Line] = field(default_factory=dict)
+    _spans: list[tuple[int, int]] | None = None
+    _starts: list[int] = field(default_factory=list)
 
-    def line_of(self, pos: int) -> int:
-        lo, hi = 0, len(self.line_starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.line_starts[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = sentence_spans(self.text)
+            self._starts = [s for s, _ in self._spans]
+        return self._spans
 
-    def line_span(self, n: int) -> tuple[int, int]:
-        start = self.line_starts[n]
-        end = self.line_starts[n + 1] - 1 if n + 1 < len(self.line_starts) else len(self.text)
-        return start, end
+    def sentence_index(self, pos: int) -> int:
+        spans = self.spans
+        return max(0, min(len(spans) - 1, bisect_right(self._starts, pos) - 1))
 
-    def analysis(self, n: int) -> _Line:
-        line = self.lines.get(n)
-        if line is None:
-            start, end = self.line_span(n)
-            sentences, boundaries = self.analyse(self.text[start:end])
-            line = _Line([(start + s, start + e) for s, e in sentences], {start + b for b in boundaries})
-            self.lines[n] = line
-        return line
-
-    def sentence_index(self, pos: int) -> tuple[int, int]:
-        """(line number, sentence number within the line) of the sentence holding `pos`."""
-        n = self.line_of(pos)
-        sentences = self.analysis(n).sentences
-        for i, (s, e) in enumerate(sentences):
-            if pos < e:
-                return n, i
-        return n, len(sentences) - 1
-
-    def window(self, pos: int, size: int) -> list[tuple[int, int]]:
-        """The spans of the sentence holding `pos` and of `size` sentences either side (across lines)."""
-        n, i = self.sentence_index(pos)
-        before: list[tuple[int, int]] = self.analysis(n).sentences[max(0, i - size) : i]
-        m = n - 1
-        while len(before) < size and m >= 0:
-            before = self.analysis(m).sentences[-(size - len(before)) :] + before
-            m -= 1
-        after: list[tuple[int, int]] = self.analysis(n).sentences[i + 1 : i + 1 + size]
-        m = n + 1
-        while len(after) < size and m < len(self.line_starts):
-            after = after + self.analysis(m).sentences[: size - len(after)]
-            m += 1
-        return before + [self.analysis(n).sentences[i]] + after
+    def window(self, pos: int, size: int) -> tuple[int, int]:
+        """The span from `size` sentences before the one holding `pos` to `size` sentences after it."""
+        i = self.sentence_index(pos)
+        spans = self.spans
+        return spans[max(0, i - size)][0], spans[min(len(spans) - 1, i + size)][1]
 
     def sentence_text(self, pos: int) -> str:
-        n, i = self.sentence_index(pos)
-        s, e = self.analysis(n).sentences[i]
+        s, e = self.spans[self.sentence_index(pos)]
         return self.text[s:e].strip()
 
 
 class Tagger:
-    """Tags articles against a watchlist. Build one per watchlist and reuse it; it is cheap to call."""
+    """Tags articles against a watchlist. Build one per watchlist and reuse it; building it does not load Kiwi."""
 
     def __init__(self, watchlist: Watchlist, kiwi: Kiwi | None = None) -> None:
         self.watchlist = watchlist
-        self._kiwi = kiwi or shared_kiwi()
+        self._kiwi_given = kiwi
+        self._kiwi: Kiwi | None = None
+        # How much work Kiwi did (sentences tokenised, characters), for the benchmark.
+        self.stats: Counter[str] = Counter()
         self._automaton = ahocorasick.Automaton()
         words: set[str] = set()
         for company in watchlist.companies.values():
-            words.update(company.aliases, company.affiliates, company.exclude)
+            words.update(company.aliases, company.affiliates, company.exclude, company.channel, company.channel_veto)
             for ctx in company.veto:
                 words.update(ctx.any)
         for topic in watchlist.topics.values():
@@ -132,17 +118,17 @@ class Tagger:
         for word in words:
             self._automaton.add_word(word, word)
         self._automaton.make_automaton()
-        # Names with symbols or glued affixes must stay whole tokens, or their boundaries would be misjudged.
-        add_names(
-            self._kiwi,
-            [
+        self._patterns: dict[str, re.Pattern[str]] = {}
+        # Names with symbols or glued parts must stay whole Kiwi tokens, or their edges would be misjudged.
+        self._user_words = sorted(
+            {
                 w
                 for c in watchlist.companies.values()
-                for w in (*c.aliases, *c.affiliates, *c.exclude)
-                if not w.isascii() or not w.isalnum()
-            ],
+                for w in (*c.aliases, *c.affiliates, *c.channel, *c.exclude)
+                if not (w.isascii() and w.isalnum())
+            }
         )
-        self._cache: dict[str, tuple[list[tuple[int, int]], set[int]]] = {}
+        self._boundaries: dict[str, frozenset[int]] = {}
 
     # -- public surface -------------------------------------------------------------------------------------------
 
@@ -159,74 +145,83 @@ class Tagger:
             if len(hits) >= company.min_mentions:
                 tags.append(self._make_tag(doc, "company", company_id, hits))
         for topic_id, topic in self.watchlist.topics.items():
-            hits = self._topic_hits(doc, topic, accepted)
-            weight = self._weight(doc, hits, topic.title_weight)
-            if hits and weight >= topic.min_hits:
+            hits, standalone = self._topic_hits(doc, topic, accepted)
+            if standalone and self._weight(doc, hits, topic.title_weight) >= topic.min_hits:
                 tags.append(self._make_tag(doc, "topic", topic_id, hits))
         return tags
 
     def tag_many(self, articles: Iterable[Article]) -> list[list[Tag]]:
-        """`tag` for each article, in order; lines repeated across the batch are analysed once."""
+        """`tag` for each article, in order; a sentence repeated across the batch is tokenised once."""
         try:
             return [self.tag(article) for article in articles]
         finally:
-            self._cache.clear()
+            self._boundaries.clear()
+
+    @property
+    def kiwi(self) -> Kiwi:
+        """The Kiwi analyser, loaded (and given the watchlist's names) on first use."""
+        if self._kiwi is None:
+            kiwi = self._kiwi_given or shared_kiwi()
+            add_names(kiwi, self._user_words)
+            self._kiwi = kiwi
+        return self._kiwi
 
     # -- text and hits ----------------------------------------------------------------------------------------------
 
     def _doc(self, article: Article) -> _Doc | None:
         lines = article_lines(article)
+        if not lines:
+            return None
         text = "\n".join(lines)
         hits: dict[str, list[_Hit]] = defaultdict(list)
         for end, word in self._automaton.iter(text):
             hits[word].append(_Hit(end - len(word) + 1, end + 1, word))
         if not hits:
             return None
-        starts, pos = [], 0
-        for line in lines:
-            starts.append(pos)
-            pos += len(line) + 1
-        return _Doc(text, starts, hits, self._analyse)
+        title = article.title.strip() if article.title else ""
+        return _Doc(text, len(title) if title else 0, hits)
 
-    def _analyse(self, line: str) -> tuple[list[tuple[int, int]], set[int]]:
-        cached = self._cache.get(line)
+    def _token_boundaries(self, sentence: str) -> frozenset[int]:
+        cached = self._boundaries.get(sentence)
         if cached is None:
-            sentences, boundaries = [], set()
-            for sent in self._kiwi.split_into_sents(line, return_tokens=True):
-                sentences.append((sent.start, sent.end))
-                for token in sent.tokens:
-                    boundaries.add(token.start)
-                    boundaries.add(token.start + token.len)
-            cached = (sentences or [(0, len(line))], boundaries)
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[line] = cached
+            edges: set[int] = set()
+            for token in self.kiwi.tokenize(sentence):
+                edges.add(token.start)
+                edges.add(token.start + token.len)
+            cached = frozenset(edges)
+            self.stats["kiwi sentences"] += 1
+            self.stats["kiwi characters"] += len(sentence)
+            if len(self._boundaries) > 100_000:
+                self._boundaries.clear()
+            self._boundaries[sentence] = cached
         return cached
 
-    def _masked(self, doc: _Doc, exclude: list[str]) -> list[tuple[int, int]]:
-        return [(h.start, h.end) for word in exclude for h in doc.hits.get(word, ())]
+    def _on_kiwi_boundaries(self, doc: _Doc, hit: _Hit, need_start: bool, need_end: bool) -> bool:
+        s, e = doc.spans[doc.sentence_index(hit.start)]
+        edges = self._token_boundaries(doc.text[s:e])
+        if need_start and hit.start - s not in edges:
+            return False
+        return not (need_end and hit.end - s not in edges)
 
     def _on_boundaries(self, doc: _Doc, hit: _Hit, check_end: bool) -> bool:
         text = doc.text
         before = text[hit.start - 1] if hit.start > 0 else " "
         after = text[hit.end] if hit.end < len(text) else " "
         first, last = hit.word[0], hit.word[-1]
-        if _is_latin(first) and _is_latin(before):
+        if _is_latin(first) and (_is_latin(before) or _is_hangul(before)):
             return False
-        if check_end and _is_latin(last) and _is_latin(after):
+        if _is_latin(last) and _is_latin(after):
             return False
         need_start = _is_hangul(first) and _is_hangul(before)
         need_end = check_end and _is_hangul(last) and _is_hangul(after)
+        if need_end and not need_start and _PARTICLE.match(text, hit.end):
+            need_end = False
         if need_start or need_end:
-            boundaries = doc.analysis(doc.line_of(hit.start)).boundaries
-            if need_start and hit.start not in boundaries:
-                return False
-            if need_end and hit.end not in boundaries:
-                return False
+            return self._on_kiwi_boundaries(doc, hit, need_start, need_end)
         return True
 
     def _candidates(self, doc: _Doc, words: Iterable[str], exclude: list[str], check_end: bool) -> list[_Hit]:
-        masks = self._masked(doc, exclude)
+        masks = [(h.start, h.end) for word in exclude for h in doc.hits.get(word, ())]
         found = []
         for word in words:
             for hit in doc.hits.get(word, ()):
@@ -239,18 +234,30 @@ class Tagger:
 
     # -- contexts ---------------------------------------------------------------------------------------------------
 
+    def _pattern(self, source: str) -> re.Pattern[str]:
+        pattern = self._patterns.get(source)
+        if pattern is None:
+            pattern = self._patterns[source] = re.compile(source)
+        return pattern
+
     def _holds(self, doc: _Doc, ctx: Context, hit: _Hit, accepted: dict[str, list[_Hit]]) -> bool:
         if ctx.scope == "article":
-            spans = [(0, len(doc.text))]
-        elif ctx.scope == "sentence":
-            spans = doc.window(hit.start, 0)
+            start, end = 0, len(doc.text)
         else:
-            spans = doc.window(hit.start, ctx.window)
+            start, end = doc.window(hit.start, 0 if ctx.scope == "sentence" else ctx.window)
 
         def inside(h: _Hit) -> bool:
-            return any(s <= h.start and h.end <= e for s, e in spans) and not (h.start == hit.start and h.end == hit.end)
+            return start <= h.start and h.end <= end and not (h.start == hit.start and h.end == hit.end)
 
-        count = sum(1 for word in ctx.any if any(inside(h) for h in doc.hits.get(word, ())))
+        count = 0
+        for word in ctx.any:
+            if any(inside(h) for h in doc.hits.get(word, ())):
+                count += 1
+                if count >= ctx.min:
+                    return True
+        for source in ctx.patterns:
+            if self._pattern(source).search(doc.text, start, end):
+                count += 1
         if ctx.company and any(inside(h) for h in accepted.get(ctx.company, ())):
             count += 1
         return count >= ctx.min
@@ -258,24 +265,34 @@ class Tagger:
     # -- companies and topics ---------------------------------------------------------------------------------------
 
     def _company_hits(self, doc: _Doc, company: CompanyRule) -> list[_Hit]:
-        hits = self._candidates(doc, (*company.aliases, *company.affiliates), company.exclude, check_end=True)
-        if not company.veto:
+        hits = self._candidates(doc, (*company.aliases, *company.affiliates, *company.channel), company.exclude,
+                                check_end=True)
+        if not hits:
             return hits
         vetoable = set(company.veto_aliases)
-        return [
-            h
-            for h in hits
-            if (vetoable and h.word not in vetoable) or not any(self._holds(doc, c, h, {}) for c in company.veto)
-        ]
+        channel = set(company.channel)
+        kept = []
+        for h in hits:
+            if h.word in channel and company.channel_veto:
+                s, e = doc.window(h.start, 0)
+                if any(s <= v.start and v.end <= e for w in company.channel_veto for v in doc.hits.get(w, ())):
+                    continue
+            if company.veto and (not vetoable or h.word in vetoable):
+                if any(self._holds(doc, c, h, {}) for c in company.veto):
+                    continue
+            kept.append(h)
+        return kept
 
-    def _topic_hits(self, doc: _Doc, topic: TopicRule, accepted: dict[str, list[_Hit]]) -> list[_Hit]:
+    def _topic_hits(self, doc: _Doc, topic: TopicRule, accepted: dict[str, list[_Hit]]) -> tuple[list[_Hit], bool]:
         found: list[_Hit] = []
+        standalone = False
         for rule in topic.rules:
             for hit in self._candidates(doc, rule.terms, topic.exclude, check_end=False):
                 if self._rule_holds(doc, rule, hit, accepted):
                     found.append(hit)
+                    standalone = standalone or rule.alone
         found.sort(key=lambda h: h.start)
-        return found
+        return found, standalone
 
     def _rule_holds(self, doc: _Doc, rule: TermRule, hit: _Hit, accepted: dict[str, list[_Hit]]) -> bool:
         if not all(self._holds(doc, c, hit, accepted) for c in rule.require):
@@ -285,16 +302,14 @@ class Tagger:
     # -- output -----------------------------------------------------------------------------------------------------
 
     def _weight(self, doc: _Doc, hits: list[_Hit], title_weight: int) -> int:
-        """Hits counted once per sentence (lines stand in for sentences here), title hits `title_weight` times."""
-        title_end = doc.line_starts[1] if len(doc.line_starts) > 1 else len(doc.text)
-        lines = {doc.line_of(h.start) for h in hits}
-        return len(lines) + (title_weight - 1 if any(h.start < title_end for h in hits) else 0)
+        """Hits counted once per sentence, a title hit `title_weight` times."""
+        sentences = {doc.sentence_index(h.start) for h in hits}
+        return len(sentences) + (title_weight - 1 if any(h.start < doc.title_end for h in hits) else 0)
 
     def _make_tag(self, doc: _Doc, kind: str, label: str, hits: list[_Hit]) -> Tag:
-        title_end = doc.line_starts[1] if len(doc.line_starts) > 1 else len(doc.text)
-        body_hits = [h for h in hits if h.start >= title_end]
+        body_hits = [h for h in hits if h.start >= doc.title_end]
         evidence_hit = body_hits[0] if body_hits else hits[0]
-        weight = len(hits) + sum(1 for h in hits if h.start < title_end)
+        weight = self._weight(doc, hits, 2)
         terms = tuple(dict.fromkeys(h.word for h in hits))
         return Tag(
             kind=kind,  # type: ignore[arg-type]

@@ -21,7 +21,8 @@ _BOILERPLATE_LINE = re.compile(
         [(\[<]?\s*(?:사진|그래픽|영상|자료|출처|사진\ 제공|사진제공)\s*[=:].{0,40}[)\]>]? |
         .{0,30}\s*/\s*(?:연합뉴스|뉴스1|뉴시스|게티이미지|AP|로이터|EPA|AFP)[^가-힣]*(?:\(?[^)]{0,10}\)?)? |
         [\w.+-]+@[\w-]+(?:\.[\w-]+)+.{0,10} |
-        관련\ ?기사.{0,40} | ▶.* | ☞.*
+        관련\ ?기사.{0,40} | ▶.* | ☞.* |
+        덧붙이는\ 글.* | ※?\s*이\ 기사는\ .{0,60}(?:실립니다|실렸습니다|게재됩니다|제작했습니다|작성했습니다)\.?
     )$""",
     re.X,
 )
@@ -38,6 +39,37 @@ _TAIL_BLOCK = re.compile(
 _TAIL_REACH = 600
 # Publisher notices inside a paragraph ("☞'원문보기'는 네이버·다음 등 포털사이트가 아닌 ... 가능합니다.").
 _INLINE_NOTICE = re.compile(r"\(원문보기\)|☞?\s*'원문보기'는[^.]{0,80}\.")
+
+
+# Inline credits inside a paragraph: "(사진=연합뉴스)", "[이미지=챗GPT]", "<그래픽=김지영 기자>".
+_INLINE_CREDIT = re.compile(
+    r"[(\[<]\s*(?:사진|이미지|그래픽|일러스트|자료|출처|영상|삽화|사진\s?제공|자료\s?제공|제공)\s*[=:：][^)\]>\n]{0,60}[)\]>]"
+)
+# Hashtags ("#퇴직 #은퇴 #희망퇴직") are labels an outlet attaches, not sentences of the article.
+_HASHTAG = re.compile(r"#[^\s#,.]{1,30}")
+
+# Where a sentence ends: sentence-final punctuation after Hangul or a closing quote, whether or not a space follows
+# (crawled bodies often glue sentences: "밝혔다.A씨는"), or any such punctuation followed by a space.
+_SENTENCE_END = re.compile(
+    r"(?<=[\uac00-\ud7a3)\]\"'”’」』])[.?!…]+[\"'”’」』)\]]*\s*|(?<=[^\d\s])[.?!…]+[\"'”’」』)\]]*\s+"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`: lines split at sentence-final punctuation. Cheap and good enough for
+    co-occurrence windows and evidence; word edges are Kiwi's business, not this function's."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for m in _SENTENCE_END.finditer(line):
+            if m.end() > start:
+                spans.append((offset + start, offset + m.end()))
+                start = m.end()
+        if start < len(line) or not line:
+            spans.append((offset + start, offset + len(line)))
+        offset += len(line) + 1
+    return spans or [(0, len(text))]
 
 
 def strip_tail_block(body: str) -> str:
@@ -60,6 +92,7 @@ def article_lines(article: Article) -> list[str]:
     """Title first, then the body's non-empty, non-boilerplate lines, stripped."""
     lines = [article.title.strip()] if article.title and article.title.strip() else []
     body = _INLINE_NOTICE.sub(" ", strip_tail_block(strip_crawl_footer(article.body)))
+    body = _HASHTAG.sub(" ", _INLINE_CREDIT.sub(" ", body))
     for raw in body.split("\n"):
         line = raw.strip()
         if line and not is_boilerplate(line):
