@@ -242,7 +242,11 @@ class AppriseNotifier:
         self, channel: Channel, plugin: NotifyBase, rendered: Callable[[str, int], Rendered], key: str | None
     ) -> None:
         fmt = channel_format(channel, plugin)
-        limit = min(DEFAULT_LIMITS[fmt], plugin.body_maxlen or DEFAULT_LIMITS[fmt])
+        limit = DEFAULT_LIMITS[fmt]
+        if plugin.body_maxlen and not isinstance(plugin, NotifyEmail):
+            # apprise's 32 KiB for email is nominal (mail has no such limit); Gmail's clipping at ~100 KB, our html
+            # default, is the one that matters there.
+            limit = min(limit, plugin.body_maxlen)
         message = rendered(fmt, limit)
         title = message.title[: plugin.title_maxlen] if plugin.title_maxlen else message.title
         # One message per digest: no splitting by apprise (we trimmed to the channel's size) and no throttle wait.

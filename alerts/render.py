@@ -16,7 +16,7 @@ from alerts.digest import Digest, DigestGroup, DigestItem, emphasis_segments
 Format = Literal["text", "markdown", "slack", "html"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "slack", "html")
 
-# Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does).
+# Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
 DEFAULT_LIMITS: dict[str, int] = {"text": 1_000_000, "markdown": 32_000, "slack": 35_000, "html": 100_000}
 # Block Kit: at most 50 blocks, a section's text at most 3,000 characters, a header's 150.
 SLACK_MAX_BLOCKS = 50
@@ -254,7 +254,9 @@ def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int
         blocks = _slack_blocks(digest, shown)
         return Rendered(fmt, digest.title, _slack_text(blocks), shown, digest.stories - shown, blocks)
     renderer = {"text": _text, "markdown": _markdown, "html": _html}[fmt]
-    shown = _fit(digest, max_items, lambda n: len(renderer(digest, n)) <= limit)
+    # Mail clients clip by bytes (Gmail at ~102 KB), chat services count characters.
+    size = (lambda body: len(body.encode("utf-8"))) if fmt == "html" else len
+    shown = _fit(digest, max_items, lambda n: size(renderer(digest, n)) <= limit)
     return Rendered(fmt, digest.title, renderer(digest, shown), shown, digest.stories - shown)
 
 
