@@ -61,6 +61,15 @@ class Subscription(BaseModel):
 
         return check_timezone(value)
 
+    @model_validator(mode="after")
+    def _distinct_labels(self) -> "Subscription":
+        # Deliveries are recorded per label, so two channels may not share one (nor take the console's).
+        labels = [c.label for c in self.channels]
+        clashes = sorted({x for x in labels if labels.count(x) > 1} | ({"console"} & set(labels)))
+        if clashes:
+            raise ValueError(f"channels: label(s) {clashes} used twice or reserved; give each channel its own `name`")
+        return self
+
 
 class DeliveryPolicy(BaseModel):
     """How runs share the outbox: when another run's claim counts as abandoned, and when to give up on a channel."""

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
 from models.outbox import Match
+from newsmon.records import Tag
 from tagging.rules import Watchlist
 
 # C0/C1 control characters (ANSI escapes, bells, bidi overrides) never reach a channel or a terminal.
@@ -164,10 +165,13 @@ def build_digest(
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
     company_counts: Counter[str] = Counter()
     topic_counts: Counter[str] = Counter()
+    def relevant_tags(m: Match) -> list[Tag]:
+        return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
+
     for story in _stories(matches):
-        lead = max(story, key=lambda m: (max((g.score for g in m.tags), default=0.0), -m.article_id))
-        relevant = [g for g in lead.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
-        relevant = relevant or list(lead.tags)
+        # The story is shown through its article that matters most to this subscription (earliest on a tie).
+        lead = max(story, key=lambda m: (max((g.score for g in relevant_tags(m)), default=-1.0), -m.article_id))
+        relevant = relevant_tags(lead) or list(lead.tags)
         if not relevant:
             continue
         top = relevant[0]  # tags come strongest first

@@ -8,8 +8,8 @@ import socket
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +29,7 @@ from newsmon.errors import ConfigError, DeliveryError
 log = logging.getLogger("newsmon.alerts")
 
 CONSOLE = "console"
+WHEN = ("after_ingest", "hourly", "daily")
 
 
 @dataclass
@@ -62,6 +63,8 @@ def select_subscriptions(config: Config, names: list[str] | None, when: str | No
             raise ConfigError(f"no subscription named {unknown}; configured subscriptions: {sorted(known)}")
         subs = [s for s in subs if s.name in names]
     if when is not None:
+        if when not in WHEN:
+            raise ConfigError(f"when={when!r}: a digest schedule is one of {list(WHEN)}")
         subs = [s for s in subs if s.when == when]
     return subs
 
@@ -165,6 +168,8 @@ class DigestRunner:
                     raise
                 log.info("subscription %s: another run recorded these matches first; looking again", sub.name)
                 self.sleep(0.05 * (attempt + 1))
+        log.warning("subscription %s: could not record its digest after several tries (concurrent runs or a "
+                    "constraint); its matches stay unsent for the next run", sub.name)
         return None
 
     # -- delivering ----------------------------------------------------------------------------------------------

@@ -238,3 +238,23 @@ def test_notice_goes_to_the_console_when_no_channel_is_configured(tmp_path: Path
                          console=out)
 
     assert errors == [] and "source 연합 failed 3 times" in out.getvalue() and "503" in out.getvalue()
+
+
+def test_two_channels_may_not_share_a_label(tmp_path: Path) -> None:
+    from newsmon.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"subscriptions\.0\.channels: label\(s\) \['env:A'\]|label\(s\) \['env:A'\]"):
+        make_config(tmp_path, [{"name": "team", "channels": [{"env": "A"}, {"env": "A", "format": "text"}]}])
+
+
+def test_a_story_is_shown_through_the_article_that_matters_most_to_the_subscriber(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    stored.article("네이버 중심 기사", outlet="연합뉴스", story_key="s", tags=[
+        ("company", "naver", 0.95, "네이버가 주도했다.", ["네이버"]), ("company", "kt", 0.3, "KT도 참여.", ["KT"])])
+    stored.article("KT 중심 기사", outlet="한겨레", story_key="s", tags=[("company", "kt", 0.8, "KT가 주도했다.", ["KT"])])
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+
+    [group] = digest_of(db, config).groups
+
+    assert [(i.title, i.evidence, [c.outlet for c in i.also_in]) for i in group.items] == [
+        ("KT 중심 기사", "KT가 주도했다.", ["연합뉴스"])]
