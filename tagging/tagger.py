@@ -158,6 +158,11 @@ class Tagger:
             self._boundaries.clear()
 
     @property
+    def kiwi_loaded(self) -> bool:
+        """Whether this tagger has needed Kiwi yet."""
+        return self._kiwi is not None
+
+    @property
     def kiwi(self) -> Kiwi:
         """The Kiwi analyser, loaded (and given the watchlist's names) on first use."""
         if self._kiwi is None:
