@@ -74,6 +74,7 @@ _secrets: dict[str, int] = {}
 _secrets_lock = threading.Lock()
 
 
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"]+")
 _NOT_SECRET_QUERY_KEYS = {"from", "to", "cc", "bcc", "mode", "format", "overflow", "name", "smtp", "reply", "lang",
                           "method", "verify", "rto", "cto", "emojis", "tz", "footer", "image", "blocks", "store"}
 
@@ -178,6 +179,7 @@ class AppriseNotifier:
         self.env = env
         self.base_dir = base_dir
         self.prepare = prepare
+        self._accepted: dict[tuple[str, str | None], set[int]] = {}
 
     def _plugins(self, channel: Channel) -> tuple[list[NotifyBase], set[str]]:
         asset = apprise.AppriseAsset(secure_logging=True)
@@ -199,12 +201,16 @@ class AppriseNotifier:
             path = self.base_dir / path
         if not path.is_file():
             raise ChannelUnusable(f"channel {channel.label}: apprise configuration file {path} not found")
-        config = apprise.AppriseConfig(asset=asset)
-        config.add(str(path))
-        plugins = list(apprise.Apprise(servers=config, asset=asset))
+        # Whatever looks like a URL in the file is secret while apprise parses it (and logs as it goes).
+        secrets: set[str] = set()
+        for url in _URL_IN_TEXT.findall(path.read_text(encoding="utf-8", errors="replace")):
+            secrets |= secret_parts(url)
+        with _Registered(secrets):
+            config = apprise.AppriseConfig(asset=asset)
+            config.add(str(path))
+            plugins = list(apprise.Apprise(servers=config, asset=asset))
         if not plugins:
             raise ChannelUnusable(f"channel {channel.label}: apprise configuration file {path} holds no usable URL")
-        secrets: set[str] = set()
         for p in plugins:
             secrets |= secret_parts(p.url(privacy=False))
         return plugins, secrets
@@ -227,10 +233,15 @@ class AppriseNotifier:
 
     def _deliver(self, channel: Channel, rendered: Callable[[str, int], Rendered], key: str | None) -> None:
         plugins, secrets = self._plugins(channel)
+        # A configuration file may hold several URLs; a retry within this run skips those that already took it.
+        done = self._accepted.setdefault((channel.label, key), set()) if key else set()
         with _Registered(secrets):
-            for plugin in plugins:
+            for index, plugin in enumerate(plugins):
+                if index in done:
+                    continue
                 try:
                     self._send_one(channel, plugin, rendered, key)
+                    done.add(index)
                 except DeliveryError:
                     raise
                 except Exception as exc:  # a plugin bug or an OS error: report it without the URL

@@ -110,14 +110,20 @@ def test_json_channel_gets_the_digest_key_as_header_and_field(db: Database, tmp_
     assert payload["title"].startswith("newsmon · team") and SUBJECT_KO in payload["message"]
 
 
-def test_channels_from_an_apprise_config_file(db: Database, tmp_path: Path) -> None:
+def test_channels_from_an_apprise_config_file(db: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     kt_article(Stored(db))
+    down = closed_port()
     with receiver() as hook:
-        (tmp_path / "apprise.txt").write_text(f"json://127.0.0.1:{hook.port}/a/{HOOK_SECRET}\n", encoding="utf-8")
-        config = make_config(tmp_path, [{"name": "team", "companies": ["kt"],
-                                         "channels": [{"name": "ops", "apprise_config": "apprise.txt"}]}])
-        reports = run_digests(db, config, env={})
-    assert reports[0].deliveries == {"ops": "sent"} and len(hook.requests) == 1
+        (tmp_path / "apprise.yml").write_text(
+            f"urls:\n  - json://127.0.0.1:{hook.port}/a/{HOOK_SECRET}\n  - json://127.0.0.1:{down}/b/{HOOK_SECRET}x\n",
+            encoding="utf-8")
+        config = make_config(tmp_path, [{"name": "team", "companies": ["kt"], "channels": [
+            {"name": "ops", "apprise_config": "apprise.yml", "attempts": 3, "backoff_seconds": 0}]}])
+        with caplog.at_level(logging.DEBUG):
+            reports = run_digests(db, config, env={}, sleep=no_sleep)
+    # The file's second URL refuses: the channel fails, but its retries did not repeat the first URL's message.
+    assert reports[0].deliveries == {"ops": "failed"} and len(hook.requests) == 1
+    assert HOOK_SECRET not in caplog.text and HOOK_SECRET not in reports[0].errors["ops"]
 
 
 def test_a_refused_channel_is_retried_next_run_without_holding_up_the_other(
