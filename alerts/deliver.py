@@ -1,4 +1,4 @@
-"""Sends one rendered digest to one channel through apprise, with the digest key attached and secrets kept out of errors."""
+"""Sends a digest (or a notice) to one channel through apprise, with the digest key attached and secrets scrubbed."""
 
 from __future__ import annotations
 

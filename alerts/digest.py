@@ -112,7 +112,8 @@ class Digest:
         )
         return cls(
             subscription=data["subscription"], key=data["key"], title=data["title"], created=data["created"],
-            timezone=data["timezone"], company_counts=tuple(tuple(c) for c in data["company_counts"]),  # type: ignore[misc]
+            timezone=data["timezone"],
+            company_counts=tuple(tuple(c) for c in data["company_counts"]),  # type: ignore[misc]
             topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
             groups=groups, stories=data["stories"], articles=data["articles"],
             article_ids=tuple(data.get("article_ids", ())),

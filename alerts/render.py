@@ -1,4 +1,4 @@
-"""Renders a digest per format (plain text, Markdown, Slack mrkdwn and Block Kit, HTML), escaped and within a size limit."""
+"""Renders a digest per format (plain text, Markdown, Slack Block Kit, HTML), escaped and within a size limit."""
 
 from __future__ import annotations
 
@@ -129,7 +129,8 @@ def _md_link(text: str, url: str | None) -> str:
 
 
 def _markdown(digest: Digest, shown: int) -> str:
-    lines = [f"**{escape_markdown(digest.title)}**", "", escape_markdown(f"{digest.created} · {_counts_line(digest)}"), ""]
+    header = escape_markdown(f"{digest.created} · {_counts_line(digest)}")
+    lines = [f"**{escape_markdown(digest.title)}**", "", header, ""]
     for group in take(digest, shown):
         lines.append(f"### {escape_markdown(group.name)}")
         lines.append("")
@@ -176,7 +177,8 @@ def _cut(text: str, limit: int) -> str:
 
 def _slack_blocks(digest: Digest, shown: int) -> list[dict]:
     blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_CHARS), "emoji": False}},
+        {"type": "header",
+         "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_CHARS), "emoji": False}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape_slack(
             f"{digest.created} · {_counts_line(digest)}"), SLACK_SECTION_CHARS)}]},
     ]

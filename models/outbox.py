@@ -1,4 +1,4 @@
-"""The digest outbox in SQL: matches a subscription has not been sent, digests recorded before sending, delivery claims."""
+"""The digest outbox in SQL: a subscription's unsent matches, digests recorded before sending, delivery claims."""
 
 from __future__ import annotations
 
@@ -236,7 +236,8 @@ def count_attempt(session: Session, delivery_id: int, *, owner: str, now: dateti
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
     d = t.Delivery
     session.execute(
-        update(d).where(d.id == delivery_id).values(status=SENT, sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
+        update(d).where(d.id == delivery_id)
+        .values(status=SENT, sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -245,7 +246,8 @@ def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime
     """Record a failure; True the first time this delivery fails (the caller reports it then, and only then)."""
     d = t.Delivery
     session.execute(
-        update(d).where(d.id == delivery_id).values(status=status, claimed_at=None, claimed_by=None, last_error=error[:2000])
+        update(d).where(d.id == delivery_id)
+        .values(status=status, claimed_at=None, claimed_by=None, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
     first = session.execute(

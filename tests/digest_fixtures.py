@@ -1,4 +1,4 @@
-"""Test material for the digest and delivery tests: a watchlist, a configuration and tagged articles stored via the ORM."""
+"""Test material for the digest and delivery tests: a watchlist, a configuration, tagged articles, local servers."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ WATCHLIST = {
 BASE_TIME = datetime(2025, 12, 28, 0, 30, tzinfo=timezone.utc)
 
 
-def make_config(tmp_path: Path, subscriptions: Sequence[dict[str, Any]], database_url: str = "sqlite:///x.db") -> Config:
+def make_config(
+    tmp_path: Path, subscriptions: Sequence[dict[str, Any]], database_url: str = "sqlite:///x.db"
+) -> Config:
     raw = {"storage": {"database_url": database_url}, "watchlist": WATCHLIST, "subscriptions": list(subscriptions)}
     return parse_config(raw, tmp_path / "newsmon.toml")
 

@@ -20,7 +20,8 @@ from models.db import Database
 from models.outbox import unsent_matches
 
 NOW = datetime(2025, 12, 28, 1, 0, tzinfo=timezone.utc)
-EVIL = "KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1)</script> [x](https://evil.example) @everyone"
+EVIL = ("KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1)</script> [x](https://evil.example)"
+        " @everyone")
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from models.db import Database
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium not installed (Debian: apt-get install chromium fonts-nanum); preview check skipped"
+    CHROMIUM is None,
+    reason="Chromium not installed (Debian: apt-get install chromium fonts-nanum); preview check skipped",
 )
 
 # Appended to a copy of the preview: measures the page and writes the verdict into the DOM for --dump-dom.
