@@ -53,7 +53,16 @@ def db(sqlite_url: str) -> Database:
     database.dispose()
 
 
-def test_state_is_persisted_so_the_second_poll_is_a_304(server: LocalServer, db: Database) -> None:
+@pytest.fixture
+def any_db(database_url: str) -> Database:
+    """SQLite, and PostgreSQL where one runs."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+def test_state_is_persisted_so_the_second_poll_is_a_304(server: LocalServer, any_db: Database) -> None:
+    db = any_db
     server.add("/feed", conditional(rss_feed(ITEMS)))
     config = make_config([feed_source(server, "library")])
 
@@ -134,3 +143,22 @@ def test_one_failing_source_does_not_stop_the_others(server: LocalServer, db: Da
     assert len(results[2].articles) == 3 and results[2].failure is None
     notices = record_health(config, db, results)
     assert len(notices) == 2 and all(server.base in n for n in notices)
+
+
+def test_migration_0002_adds_and_removes_the_seen_items_column(sqlite_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from models.db import alembic_config
+
+    config = alembic_config(sqlite_url)
+    engine = create_engine(sqlite_url)
+    try:
+        command.upgrade(config, "0002")
+        assert "seen_items" in {c["name"] for c in inspect(engine).get_columns("sources")}
+        command.downgrade(config, "0001")
+        assert "seen_items" not in {c["name"] for c in inspect(engine).get_columns("sources")}
+        command.upgrade(config, "0002")
+        assert "seen_items" in {c["name"] for c in inspect(engine).get_columns("sources")}
+    finally:
+        engine.dispose()
