@@ -262,6 +262,12 @@ class DigestRunner:
                 if isinstance(exc, ChannelUnusable):
                     break
                 continue
+            except Exception as exc:  # a notifier bug must not leave the delivery claimed until the timeout
+                error = scrub(f"channel {ticket.channel}: {type(exc).__name__}: {exc}")
+                # No traceback: its text is not scrubbed.
+                log.warning("subscription %s: attempt %d of %d failed unexpectedly: %s", ticket.subscription,
+                            attempt + 1, attempts, error)
+                continue
             if self.after_send:
                 self.after_send(ticket.channel)
             with self.db.session() as s:

@@ -334,3 +334,26 @@ def test_notice_goes_to_each_distinct_channel_once(db: Database, tmp_path: Path)
     assert len(hook.requests) == 1 and "실패" in hook.requests[0].json()["message"]
     blocks = json.dumps(slack.requests[0].json()["attachments"][0]["blocks"], ensure_ascii=False)
     assert "&lt;!channel&gt;" in blocks and "<!channel>" not in blocks
+
+
+class BrokenNotifier:
+    """A notifier with a bug: the run must record the failure, not leave the delivery claimed."""
+
+    def send(self, channel, message):  # type: ignore[no-untyped-def]
+        raise KeyError(f"boom {HOOK_SECRET}")
+
+    def send_notice(self, channel, subject, body):  # type: ignore[no-untyped-def]
+        raise KeyError("boom")
+
+    def can_deduplicate(self, channel):  # type: ignore[no-untyped-def]
+        return False
+
+
+def test_a_notifier_bug_is_a_recorded_failure(db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(db))
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"],
+                                     "channels": [{"name": "hook", "env": "HOOK", "attempts": 2}]}])
+    reports = run_digests(db, config, env={}, notifier=BrokenNotifier(), sleep=no_sleep)
+    assert reports[0].deliveries == {"hook": "failed"} and "KeyError" in reports[0].errors["hook"]
+    assert states(db) == {"hook": "failed"}
+    assert send_notice(config, "s", "b", notifier=BrokenNotifier()) == ["channel hook: KeyError: 'boom'"]
