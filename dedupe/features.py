@@ -12,23 +12,29 @@ from dataclasses import dataclass
 # "[키이우=AP/뉴시스]", "(평양 노동신문=뉴스1) =".
 _DATELINE = re.compile(r"^\s*[(\[][^()\[\]=\n]{1,30}=[^()\[\]\n]{1,30}[)\]]\s*")
 _BYLINE_HEAD = re.compile(r"^(?:[가-힣]{2,4}\s*(?:선임|수석)?\s*(?:기자|특파원|통신원|객원기자)\s*)*=\s*")
-_REPORTER = re.compile(r"[가-힣]{2,4}\s?(?:선임|수석)?\s?(?:기자|특파원|통신원)(?=[\s=.,]|$)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Reporter names and e-mail addresses are found from their fixed part ("기자", "@") backwards: a pattern that starts
+# with the name would be tried at every character of the body.
+_REPORTER_TITLE = re.compile(r"(?:기자|특파원|통신원)(?=[\s=.,]|$)")
+_REPORTER_NAME = re.compile(r"[가-힣]{2,4}\s?(?:선임|수석)?\s?$")
+_EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_USER = re.compile(r"[\w.+-]+$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # Usage notes and copyright lines that agencies and outlets attach to the same text in different words.
 _NOTE = re.compile(r"\[[^\]\n]{0,120}(?:금지|사용가능|Only|only)[^\]\n]{0,120}\]")
 _COPYRIGHT = re.compile(r"(?:ⓒ|©|\(c\)|Copyright|무단\s*전재|재배포\s*금지).*$", re.IGNORECASE | re.MULTILINE)
 _CRAWL_FOOTER = re.compile(r"\n-{3,}\s*\n\s*\*Crawled at:.*\Z", re.DOTALL)
-_SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[가-힣]+|[A-Za-z]+|\d+(?:[.,]\d+)*")
-# Particles and endings cut off a Korean word so "쿠팡의" and "쿠팡은" are one term; longest first.
-_PARTICLES = tuple(sorted((
+# Particles and endings cut off a Korean word so "쿠팡의" and "쿠팡은" are one term; the longest that fits is cut.
+_PARTICLES = frozenset({
     "은", "는", "이", "가", "을", "를", "의", "에", "에서", "에게", "께", "께서", "으로", "로", "와", "과", "도", "만",
     "까지", "부터", "이나", "나", "이라", "라", "이라고", "라고", "이다", "였다", "했다", "한다", "하는", "하고",
     "에도", "에는", "으로는", "로는", "에서는", "과의", "와의", "보다", "처럼", "마다", "들", "들이", "들은", "들을",
     "들의", "하며", "해", "했습니다", "합니다", "됐다", "된", "될", "씨", "측", "측은",
-), key=len, reverse=True))
+})
+_PARTICLE_LENGTHS = sorted({len(p) for p in _PARTICLES}, reverse=True)
+# Names written in Latin letters (people, places, firms in agency captions and English copy), and acronyms.
+_LATIN_NAME = re.compile(r"[A-Z][a-z]+|[A-Z]{2,}")
 # Words too common in news text to say what a story is about.
 _STOP = frozenset({
     "기자", "뉴스", "연합뉴스", "뉴시스", "뉴스1", "사진", "제공", "속보", "종합", "단독", "1보", "2보", "3보", "오늘", "이날",
@@ -37,7 +43,8 @@ _STOP = frozenset({
     "and", "for", "at", "by", "with", "is", "are", "from", "as", "during", "after",
 })
 
-LEAD_CHARS = 300
+# The start of the core kept for the lead comparison (a subtitle or header line may push the shared lead back).
+LEAD_CHARS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +52,13 @@ class TextFeatures:
     """The parts of one article the dedupe decisions need, small enough to keep for days of articles.
 
     `core` is the body without datelines, bylines, e-mail addresses and usage notes, with no whitespace; `lead` is its
-    start (what a truncated feed item still carries); `numbers` are crc32 hashes of the numbers in the core."""
+    start (what a truncated feed item still carries); `numbers` and `names` are crc32 hashes of the numbers and the
+    Latin-letter names in the core."""
 
     core: str
     lead: str
     numbers: frozenset[int]
+    names: frozenset[int]
     title_terms: frozenset[str]
     lead_terms: frozenset[str]
 
@@ -61,11 +70,39 @@ def core_text(body: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _NOTE.sub(" ", text)
     text = _COPYRIGHT.sub(" ", text)
-    text = _URL.sub(" ", _EMAIL.sub(" ", text))
+    text = _URL.sub(" ", strip_emails(text))
     head = _DATELINE.sub("", text, count=1)
     head = _BYLINE_HEAD.sub("", head, count=1)
-    head = _REPORTER.sub(" ", head)
-    return _SPACE.sub("", head)
+    return "".join(strip_reporters(head).split())
+
+
+def _strip_backwards(text: str, anchor: re.Pattern[str], before: re.Pattern[str], reach: int) -> str:
+    """`text` without each `anchor` match and what `before` matches right in front of it (within `reach`)."""
+    pieces: list[str] = []
+    last = 0
+    for m in anchor.finditer(text):
+        if m.start() < last:
+            continue
+        window_start = max(last, m.start() - reach)
+        lead = before.search(text, window_start, m.start())
+        if lead is None:
+            continue  # "기자" with no name before it is a word ("연기자"), "@" with no user part no address
+        pieces.append(text[last:lead.start()])
+        pieces.append(" ")
+        last = m.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def strip_emails(text: str) -> str:
+    return _strip_backwards(text, _EMAIL_DOMAIN, _EMAIL_USER, 64) if "@" in text else text
+
+
+def strip_reporters(text: str) -> str:
+    """Remove "홍길동 기자"-style names (the title with the name before it)."""
+    return _strip_backwards(text, _REPORTER_TITLE, _REPORTER_NAME, 10)
 
 
 def shingles(core: str, k: int) -> set[str]:
@@ -81,17 +118,22 @@ def number_hashes(text: str) -> frozenset[int]:
     return frozenset(zlib.crc32(n.encode()) for n in found if n)
 
 
+def name_hashes(core: str) -> frozenset[int]:
+    return frozenset(zlib.crc32(m.group().encode()) for m in _LATIN_NAME.finditer(core))
+
+
+def strip_particle(word: str) -> str:
+    for length in _PARTICLE_LENGTHS:
+        if len(word) - length >= 2 and word[-length:] in _PARTICLES:
+            return word[:-length]
+    return word
+
+
 def terms(text: str) -> frozenset[str]:
     """Content words of a title or lead: particles cut off, stop words and single letters dropped."""
     out: set[str] = set()
     for word in _WORD.findall(unicodedata.normalize("NFKC", html.unescape(text))):
-        if word[0] >= "가":
-            for particle in _PARTICLES:
-                if len(word) - len(particle) >= 2 and word.endswith(particle):
-                    word = word[: -len(particle)]
-                    break
-        else:
-            word = word.lower()
+        word = strip_particle(word) if word[0] >= "가" else word.lower()
         if len(word) >= 2 and word not in _STOP:
             out.add(word)
     return frozenset(out)
@@ -99,11 +141,11 @@ def terms(text: str) -> frozenset[str]:
 
 def features(title: str, body: str) -> TextFeatures:
     core = core_text(body)
-    lead = core[:LEAD_CHARS]
     return TextFeatures(
         core=core,
-        lead=lead,
+        lead=core[:LEAD_CHARS],
         numbers=number_hashes(core),
+        names=name_hashes(core),
         title_terms=terms(title),
         lead_terms=terms(_lead_words(body)),
     )
@@ -114,5 +156,4 @@ def _lead_words(body: str) -> str:
     text = _CRAWL_FOOTER.sub("", html.unescape(body))
     text = _DATELINE.sub("", unicodedata.normalize("NFKC", text), count=1)
     text = _BYLINE_HEAD.sub("", text, count=1)
-    text = _REPORTER.sub(" ", _EMAIL.sub(" ", text))
-    return text[:200]
+    return strip_reporters(strip_emails(text[:400]))[:200]

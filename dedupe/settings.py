@@ -22,10 +22,16 @@ class DedupeSettings:
     # `lead_key_bucket` of the newest per key.
     lead_key_chars: int = 40
     lead_key_bucket: int = 32
-    # The decision: leads may differ by at most this many characters that are not verb endings, and the shorter
-    # text's numbers must appear in the longer to this fraction.
-    lead_edits: int = 2
+    # Cores shorter than this (an empty body, a one-line flash) carry no signal for MinHash: exact dedupe only.
+    min_core: int = 50
+    # The decision, on what template siblings differ in: the shorter text's numbers must appear in the longer to
+    # `numbers_shared`; so must its Latin-letter names (when it has at least `names_min`); and the first
+    # `lead_probe` characters of one lead must reappear in the other's lead to `lead_shared` (shingle containment).
     numbers_shared: float = 0.8
+    names_shared: float = 0.8
+    names_min: int = 2
+    lead_probe: int = 150
+    lead_shared: float = 0.6
     # Below this many core characters (a caption, a one-line flash) the titles must agree as well.
     short_core: int = 200
     short_title_overlap: float = 0.5

@@ -80,6 +80,7 @@ class StoryIndex:
             for key in self._postings.get(term, ()):
                 candidates[key] += 1
         best: StoryMatch | None = None
+        weights: dict[str, float] = {}  # idf weight of each term, for this query (n is fixed during it)
         for key, shared_title in candidates.items():
             if shared_title < self.settings.story_min_shared:
                 continue
@@ -89,10 +90,10 @@ class StoryIndex:
             when, then = terms.published_at, entry.terms.published_at
             if when is not None and then is not None and abs(when - then) > window:
                 continue
-            title_score, _ = self._overlap(terms.title, entry.terms.title, n)
+            title_score, _ = self._overlap(terms.title, entry.terms.title, n, weights)
             if title_score < self.settings.story_title_overlap:
                 continue
-            score, shared = self._overlap(terms.all, entry.terms.all, n)
+            score, shared = self._overlap(terms.all, entry.terms.all, n, weights)
             if score >= self.settings.story_overlap and (best is None or score > best.score):
                 best = StoryMatch(entry.story_key, key, score, shared)
         return best
@@ -142,13 +143,22 @@ class StoryIndex:
             self.remove_many(old)
         return len(old)
 
-    def _overlap(self, a: frozenset[str], b: frozenset[str], n: int) -> tuple[float, tuple[str, ...]]:
+    def _overlap(
+        self, a: frozenset[str], b: frozenset[str], n: int, weights: dict[str, float]
+    ) -> tuple[float, tuple[str, ...]]:
         shared = a & b
         if not shared:
             return 0.0, ()
+        log_n = math.log(n + 1)
 
         def weight(terms: frozenset[str]) -> float:
-            return sum(math.log((n + 1) / (self._df[t] + 1)) + 1.0 for t in terms)
+            total = 0.0
+            for t in terms:
+                w = weights.get(t)
+                if w is None:
+                    w = weights[t] = log_n - math.log(self._df[t] + 1) + 1.0
+                total += w
+            return total
 
         score = weight(shared) / min(weight(a), weight(b))
         return score, tuple(sorted(shared))
