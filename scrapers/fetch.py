@@ -152,6 +152,7 @@ class Fetcher:
         self._ssl_context: ssl.SSLContext | None = None
         self._global = asyncio.Semaphore(settings.max_connections)
         self._hosts: dict[str, _HostGate] = {}
+        self._resolved: dict[str, str | None] = {}
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._sleep = sleep
@@ -347,7 +348,7 @@ class Fetcher:
     async def _check_address(self, url: str, *, source: str, private_origin: str | None) -> None:
         if private_origin is not None and origin(url) == private_origin:
             return
-        reason = await internal_reason(url)
+        reason = await internal_reason(url, self._resolved)
         if reason:
             raise BlockedAddress(source, url, f"refused: {reason}")
 

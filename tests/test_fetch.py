@@ -246,3 +246,27 @@ def test_per_host_limit_caps_requests_in_flight(server: LocalServer) -> None:
 
     asyncio.run(run())
     assert 1 <= in_flight[1] <= 3
+
+
+def test_host_name_resolving_to_an_internal_address_is_refused(server: LocalServer) -> None:
+    import ipaddress
+
+    from scrapers.addresses import is_internal
+
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)}
+    except OSError:
+        pytest.skip(f"this machine's name {name!r} does not resolve")
+    if not all(is_internal(ipaddress.ip_address(a.split("%")[0])) for a in addresses):
+        pytest.skip(f"{name!r} resolves to a public address here")
+    url = f"http://{name}:{server.base.rsplit(':', 1)[1]}/a"
+    server.add("/a", Reply(body=b"x"))
+
+    async def run() -> None:
+        async with Fetcher(fast_settings()) as fetcher:
+            await fetcher.fetch(url, source="s")
+
+    with pytest.raises(BlockedAddress, match="resolves to internal address"):
+        asyncio.run(run())
+    assert server.hits("/a") == 0
