@@ -295,7 +295,8 @@ def _use_block_kit(plugin: NotifySlack, rendered: Rendered, folder: Path) -> Non
     """Send our own Block Kit layout: apprise's Slack plugin posts a template file's blocks as the message."""
     # apply_template substitutes `{{name}}`. Indented JSON never puts two structural braces side by side, so every
     # `{{` or `}}` left is inside a string, where the JSON escape \u007b/\u007d reads back as the same brace.
-    text = json.dumps({"blocks": rendered.blocks}, ensure_ascii=False, indent=1)
+    # apprise posts the template as an attachment; its `fallback` is what Slack shows in notifications.
+    text = json.dumps({"fallback": rendered.title, "blocks": rendered.blocks}, ensure_ascii=False, indent=1)
     text = text.replace("{{", "{\\u007b").replace("}}", "}\\u007d")
     path = folder / "blocks.json"
     path.write_text(text, encoding="utf-8")

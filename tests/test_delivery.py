@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,9 @@ def test_slack_gets_one_block_kit_message_where_a_title_cannot_mention_or_link(d
     assert reports[0].deliveries == {"slack": "sent"}
     [request] = slack.requests
     assert request.path == f"/services/T1JJ3T3L2/A1BRTD4JD/{SLACK_TOKEN_C}"
-    blocks = request.json()["attachments"][0]["blocks"]
+    attachment = request.json()["attachments"][0]
+    assert attachment["fallback"].startswith("newsmon · team · 1 new story")
+    blocks = attachment["blocks"]
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"].startswith("newsmon · team")
     body = json.dumps(blocks, ensure_ascii=False)
     assert "<!channel>" not in body and "<https://evil.example|" not in body and "<script>" not in body
@@ -167,7 +170,7 @@ def test_a_503_is_retried_within_the_run(db: Database, tmp_path: Path) -> None:
 
 
 CHILD = """
-import json, os, signal, sys
+import json, os, signal, sys, time
 from pathlib import Path
 from alerts.deliver import AppriseNotifier
 from alerts.run import run_digests
@@ -176,6 +179,10 @@ from models.db import Database
 
 args = json.loads(sys.argv[1])
 config = make_config(Path(args["tmp"]), args["subscriptions"], args["db"])
+if args.get("gate"):  # start together: say ready, wait for the go
+    Path(args["gate"] + f".{os.getpid()}").touch()
+    while not Path(args["gate"]).exists():
+        time.sleep(0.01)
 
 def after_send(label):
     if label == args["kill_after"]:
@@ -186,13 +193,20 @@ run_digests(Database(args["db"]), config, env=args["env"], notifier=notifier, af
 """
 
 
-def run_killed_child(tmp_path: Path, url: str, subscriptions: list, env: dict, kill_after: str, slack_port: int) -> int:
+def child_run(tmp_path: Path, url: str, subscriptions: list, env: dict, *, kill_after: str | None = None,
+              slack_port: int = 0, gate: Path | None = None) -> subprocess.Popen:
+    """A digest run in its own process (optionally killed right after `kill_after` accepted the digest)."""
     args = {"tmp": str(tmp_path), "db": url, "subscriptions": subscriptions, "env": env, "kill_after": kill_after,
-            "slack_port": slack_port}
+            "slack_port": slack_port, "gate": str(gate) if gate else None}
     child_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args)], cwd=ROOT, env=child_env, timeout=60,
-                          capture_output=True, text=True)
-    return done.returncode
+    return subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(args)], cwd=ROOT, env=child_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def run_killed_child(tmp_path: Path, url: str, subscriptions: list, env: dict, kill_after: str, slack_port: int) -> int:
+    child = child_run(tmp_path, url, subscriptions, env, kill_after=kill_after, slack_port=slack_port)
+    child.communicate(timeout=60)
+    return child.returncode
 
 
 def test_killed_after_sending_a_keyed_channel_is_resent_with_the_same_key(
@@ -357,3 +371,24 @@ def test_a_notifier_bug_is_a_recorded_failure(db: Database, tmp_path: Path) -> N
     assert reports[0].deliveries == {"hook": "failed"} and "KeyError" in reports[0].errors["hook"]
     assert states(db) == {"hook": "failed"}
     assert send_notice(config, "s", "b", notifier=BrokenNotifier()) == ["channel hook: KeyError: 'boom'"]
+
+
+def test_two_processes_started_at_once_send_once(sqlite_url: str, db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    for n in range(5):
+        kt_article(stored, title=f"KT 기사 {n}")
+    subs = [{"name": "team", "companies": ["kt"], "channels": [{"name": "hook", "env": "HOOK"}, {"name": "b",
+                                                                                                "env": "HOOK"}]}]
+    gate = tmp_path / "go"
+    with receiver() as hook:
+        env = {"HOOK": f"json://127.0.0.1:{hook.port}/in"}
+        children = [child_run(tmp_path, sqlite_url, subs, env, gate=gate) for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("go.*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gate.touch()
+        for child in children:
+            _, err = child.communicate(timeout=60)
+            assert child.returncode == 0, err[-2000:]
+    assert len(hook.requests) == 2  # one digest, two channels, each once
+    assert states(db) == {"hook": "sent", "b": "sent"}
