@@ -45,6 +45,8 @@ _INLINE_NOTICE = re.compile(r"\(원문보기\)|☞?\s*'원문보기'는[^.]{0,80
 _INLINE_CREDIT = re.compile(
     r"[(\[<]\s*(?:사진|이미지|그래픽|일러스트|자료|출처|영상|삽화|사진\s?제공|자료\s?제공|제공)\s*[=:：][^)\]>\n]{0,60}[)\]>]"
 )
+# Related-article links inside a paragraph: "(관련기사: 제목)" or "[관련 기사]제목 https://..." to the end of the line.
+_INLINE_RELATED = re.compile(r"\(관련\s?기사\s*:[^)]*\)|(?:\[관련\s?기사\]|▼\s*관련\s?기사)[^\n]*")
 # Hashtags ("#퇴직 #은퇴 #희망퇴직") are labels an outlet attaches, not sentences of the article.
 _HASHTAG = re.compile(r"#[^\s#,.]{1,30}")
 
@@ -92,7 +94,7 @@ def article_lines(article: Article) -> list[str]:
     """Title first, then the body's non-empty, non-boilerplate lines, stripped."""
     lines = [article.title.strip()] if article.title and article.title.strip() else []
     body = _INLINE_NOTICE.sub(" ", strip_tail_block(strip_crawl_footer(article.body)))
-    body = _HASHTAG.sub(" ", _INLINE_CREDIT.sub(" ", body))
+    body = _HASHTAG.sub(" ", _INLINE_CREDIT.sub(" ", _INLINE_RELATED.sub(" ", body)))
     for raw in body.split("\n"):
         line = raw.strip()
         if line and not is_boilerplate(line):
