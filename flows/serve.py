@@ -63,6 +63,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def]
     """The scheduled deployments: ingest on an interval, digests on their crons, backfill on demand."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
 
@@ -71,19 +72,24 @@ def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def
     params = {"config_path": path}
     zone = config.schedule.timezone
     common = {"entrypoint_type": EntrypointType.MODULE_PATH, "tags": ["newsmon"]}
+    # One run of each at a time: a poll that comes due while the previous one still runs is dropped, not queued,
+    # so a slow source never piles runs up behind it (the next poll catches up anyway).
+    one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     return [
         ingest.to_deployment(
             "scheduled", schedule=Interval(timedelta(minutes=config.schedule.ingest_every_minutes), timezone=zone),
-            parameters=params, description="Read every source and send after-ingest digests.", **common,
+            parameters=params, description="Read every source and send after-ingest digests.",
+            concurrency_limit=one_at_a_time, **common,
         ),
         digest.to_deployment(
             "daily", schedule=Cron(config.schedule.daily_digest_cron, timezone=zone),
-            parameters={**params, "when": "daily"}, description="Digests of subscriptions with when = daily.", **common,
+            parameters={**params, "when": "daily"}, description="Digests of subscriptions with when = daily.",
+            concurrency_limit=one_at_a_time, **common,
         ),
         digest.to_deployment(
             "hourly", schedule=Cron(config.schedule.hourly_digest_cron, timezone=zone),
             parameters={**params, "when": "hourly"}, description="Digests of subscriptions with when = hourly.",
-            **common,
+            concurrency_limit=one_at_a_time, **common,
         ),
         backfill.to_deployment(
             "on-demand", parameters=params,
