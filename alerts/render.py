@@ -55,10 +55,16 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("@", "@\u200b")
 
 
+# mrkdwn has no escape for its markers; article text gets look-alikes so a title cannot bold, strike or code-format
+# (and so unbalance) our own markup around it.
+_SLACK_MARKERS = str.maketrans({"*": "\u2217", "~": "\u223c", "`": "\u02cb"})
+
+
 def escape_slack(text: str) -> str:
     """Slack's three control characters; `<!channel>`, `<@U1>` and `<url|text>` need a literal `<`. A word joiner
     after `@` keeps `@channel`/`@here` from being read as a mention by clients that parse plain names."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u2060")
+    return text.translate(_SLACK_MARKERS)
 
 
 def _more_line(hidden: int) -> str:

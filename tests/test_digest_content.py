@@ -21,7 +21,7 @@ from models.outbox import unsent_matches
 
 NOW = datetime(2025, 12, 28, 1, 0, tzinfo=timezone.utc)
 EVIL = ("KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1)</script> [x](https://evil.example)"
-        " @everyone")
+        " @everyone *굵게* ~취소~")
 
 
 @pytest.fixture
@@ -131,6 +131,7 @@ def test_a_title_cannot_inject_markup_links_or_mentions(db: Database, tmp_path: 
     slack = json.dumps(render(digest, "slack").blocks, ensure_ascii=False)
     assert "<!channel>" not in slack and "<@U024BE7LH>" not in slack and "<https://evil" not in slack
     assert "&lt;!channel&gt;" in slack and "@\u2060everyone" in slack
+    assert "\u2217굵게\u2217 \u223c취소\u223c" in slack  # mrkdwn markers from a title are look-alikes
     assert "<https://news.example.kr/a?b=1&c=2|" in slack  # our own link survives
 
     html = render(digest, "html").body
