@@ -108,7 +108,8 @@ class Digest(Base):
     subscription: Mapped[str] = mapped_column(String(200), index=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # The rendered digest per format, so a resend after a crash sends exactly what was first built.
+    # The built digest (plain data, alerts.digest.Digest) and its size cap, so a resend after a crash renders exactly
+    # what was first built, whatever has been stored since.
     content: Mapped[dict] = mapped_column(JSON, default=dict)
 
     entries: Mapped[list["DigestEntry"]] = relationship(back_populates="digest", cascade="all, delete-orphan")
