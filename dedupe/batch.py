@@ -62,6 +62,7 @@ class StoredRow(Protocol):
     title: str
     body: str
     published_at: datetime | None
+    publisher: str | None
     minhash: bytes | None
     duplicate_of_id: int | None
     story_key: str | None
@@ -103,7 +104,7 @@ class DedupeIndex:
             if hashvalues is None:
                 hashvalues = self.signer.hashvalues(feats.core)
                 self.resigned += 1
-            fp = fingerprint(feats, hashvalues, self.settings, row.published_at)
+            fp = fingerprint(feats, hashvalues, self.settings, row.published_at, row.publisher)
             kept = row.duplicate_of_id if row.duplicate_of_id in self.near else None
             story_key = row.story_key or new_story_key(row.title, feats.lead, row.published_at)
             self.near.add(row.id, fp, kept=kept, story_key=story_key)
@@ -128,7 +129,8 @@ class DedupeIndex:
 
     def _decide_one(self, key: BatchKey, article: Article) -> Decision:
         feats = features(article.title, article.body)
-        fp = fingerprint(feats, self.signer.hashvalues(feats.core), self.settings, article.published_at)
+        fp = fingerprint(feats, self.signer.hashvalues(feats.core), self.settings, article.published_at,
+                         article.publisher)
         match = self.near.find(fp)
         if match is not None:
             story_key = self.near.story_of(match.kept) or new_story_key(article.title, feats.lead, article.published_at)

@@ -140,15 +140,43 @@ def terms(text: str) -> frozenset[str]:
 
 
 def features(title: str, body: str) -> TextFeatures:
-    core = core_text(body)
+    core = _without_title(core_text(body), title)
+    story = _without_subtitles(body)
+    lead = core[:LEAD_CHARS] if story is None else _without_title(core_text(story), title)[:LEAD_CHARS]
     return TextFeatures(
         core=core,
-        lead=core[:LEAD_CHARS],
+        lead=lead,
         numbers=number_hashes(core),
         names=name_hashes(core),
         title_terms=terms(title),
         lead_terms=terms(_lead_words(body)),
     )
+
+
+_SUBTITLE_MAX = 60
+_SENTENCE_END_CHARS = ".!?다"
+
+
+def _without_subtitles(body: str) -> str | None:
+    """The body from its first sentence on, when it opens with subtitle lines (short, no sentence end) that one
+    outlet prints above a shared text and another does not; None when it does not."""
+    lines = body.lstrip().split("\n")
+    skip = 0
+    while skip < len(lines) - 1:
+        line = lines[skip].strip()
+        if line and (len(line) > _SUBTITLE_MAX or line[-1] in _SENTENCE_END_CHARS):
+            break
+        skip += 1
+    return "\n".join(lines[skip:]) if skip else None
+
+
+def _without_title(core: str, title: str) -> str:
+    """The core without the title when the body repeats it as its first line (agency captions do): otherwise the
+    shared title would make every caption of one event look alike from its first character."""
+    key = "".join(unicodedata.normalize("NFKC", html.unescape(title)).split())
+    if len(key) >= 5 and core.startswith(key) and len(core) > len(key):
+        return core[len(key):]
+    return core
 
 
 def _lead_words(body: str) -> str:

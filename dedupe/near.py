@@ -7,6 +7,7 @@ and light rewording, while template siblings differ in the numbers, the names an
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,6 +103,7 @@ class Fingerprint:
     names: frozenset[int]
     title_terms: frozenset[str]
     published_at: datetime | None = None
+    publisher: str | None = None
 
     @property
     def signature(self) -> bytes:
@@ -109,7 +111,11 @@ class Fingerprint:
 
 
 def fingerprint(
-    feats: TextFeatures, hashvalues: np.ndarray, settings: DedupeSettings, published_at: datetime | None = None
+    feats: TextFeatures,
+    hashvalues: np.ndarray,
+    settings: DedupeSettings,
+    published_at: datetime | None = None,
+    publisher: str | None = None,
 ) -> Fingerprint:
     return Fingerprint(
         hashvalues=hashvalues,
@@ -119,6 +125,7 @@ def fingerprint(
         names=feats.names,
         title_terms=feats.title_terms,
         published_at=published_at,
+        publisher=publisher or None,
     )
 
 
@@ -140,12 +147,23 @@ class Verdict:
     reason: str
 
 
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?](?!\d)")
+
+
+def first_sentence(lead: str, probe: int) -> str:
+    """The lead's first sentence (at most `probe` characters): where an article states its news, and where two
+    captions cut from one template describe different scenes."""
+    end = _SENTENCE_END.search(lead, 20, probe)
+    return lead[: end.end()] if end else lead[:probe]
+
+
 def lead_containment(a: str, b: str, probe: int, k: int) -> float:
-    """How much of one lead's start (`probe` characters) reappears in the other's lead, the larger of the two ways:
-    a copy keeps its lead though a header or subtitle may push it back; a template sibling rewrites its scene."""
+    """How much of one lead's first sentence reappears in the other's lead, the larger of the two ways: a copy keeps
+    its first sentence though a header or subtitle may push it back; a template sibling rewrites it."""
     best = 0.0
     for first, second in ((a, b), (b, a)):
-        start = {first[i : i + k] for i in range(max(1, min(probe, len(first)) - k + 1))}
+        sentence = first_sentence(first, probe)
+        start = {sentence[i : i + k] for i in range(max(1, len(sentence) - k + 1))}
         if not start:
             continue
         window = {second[i : i + k] for i in range(max(1, len(second) - k + 1))}
@@ -165,16 +183,22 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
     containment = min(1.0, similarity / (1.0 + similarity) * (small + large) / small)
     if similarity < settings.similar and containment < settings.contained:
         return Verdict(False, similarity, containment, f"not similar (J={similarity:.2f}, C={containment:.2f})")
+    # Template siblings (market reports, a photo agency's captions of one event) come from one publisher; so do
+    # re-issues, but those keep nearly all of their text.
+    same_outlet = new.publisher is not None and new.publisher == old.publisher
+    if same_outlet and similarity < settings.same_outlet_similar and containment < settings.same_outlet_contained:
+        return Verdict(False, similarity, containment,
+                       f"same outlet, not similar enough (J={similarity:.2f}, C={containment:.2f})")
     shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
     numbers = _agreement(shorter.numbers, longer.numbers)
     if numbers < settings.numbers_shared:
         return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared)")
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
-    names = _agreement(shorter.names, longer.names)
-    if len(shorter.names) >= settings.names_min and names < settings.names_shared:
-        return Verdict(False, similarity, containment, f"names differ ({names:.0%} shared)")
+    missing = len(shorter.names - longer.names)
+    if missing > settings.names_missing:
+        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other)")
     lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
-    if lead < settings.lead_shared:
+    if lead < (settings.same_outlet_lead if same_outlet else settings.lead_shared):
         return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared)")
     if min(new.size, old.size) < settings.short_core:
         union = new.title_terms | old.title_terms

@@ -25,15 +25,20 @@ class DedupeSettings:
     # Cores shorter than this (an empty body, a one-line flash) carry no signal for MinHash: exact dedupe only.
     min_core: int = 50
     # The decision, on what template siblings differ in: the shorter text's numbers must appear in the longer to
-    # `numbers_shared`; so must its Latin-letter names (when it has at least `names_min`); and the first
-    # `lead_probe` characters of one lead must reappear in the other's lead to `lead_shared` (shingle containment).
+    # `numbers_shared`; at most `names_missing` of its Latin-letter names may be absent from the longer (players in
+    # two captions of one match); and one lead's first sentence (at most `lead_probe` characters) must reappear in
+    # the other's lead to `lead_shared` (5-character shingle containment).
     numbers_shared: float = 0.8
-    names_shared: float = 0.8
-    names_min: int = 2
+    names_missing: int = 1
     lead_probe: int = 150
     lead_shared: float = 0.6
+    # Two articles of one publisher must be closer: Jaccard `same_outlet_similar` or containment
+    # `same_outlet_contained`, and leads to `same_outlet_lead`.
+    same_outlet_similar: float = 0.8
+    same_outlet_contained: float = 0.9
+    same_outlet_lead: float = 0.9
     # Below this many core characters (a caption, a one-line flash) the titles must agree as well.
-    short_core: int = 200
+    short_core: int = 150
     short_title_overlap: float = 0.5
     # Candidates examined per query, most similar first.
     max_candidates: int = 30

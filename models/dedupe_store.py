@@ -21,6 +21,7 @@ class DedupeRow:
     title: str
     body: str
     published_at: datetime | None
+    publisher: str | None
     minhash: bytes | None
     duplicate_of_id: int | None
     story_key: str | None
@@ -38,6 +39,7 @@ def recent_for_dedupe(
             Article.title,
             Article.body,
             Article.published_at,
+            Article.publisher,
             Article.minhash,
             Article.duplicate_of_id,
             Article.story_key,
@@ -50,7 +52,8 @@ def recent_for_dedupe(
         published = row.published_at
         if published is not None and published.tzinfo is None:  # SQLite hands back the stored UTC time naive
             published = published.replace(tzinfo=timezone.utc)
-        yield DedupeRow(row.id, row.title, row.body, published, row.minhash, row.duplicate_of_id, row.story_key)
+        yield DedupeRow(row.id, row.title, row.body, published, row.publisher, row.minhash, row.duplicate_of_id,
+                        row.story_key)
 
 
 def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[TagRecord]]:

@@ -115,7 +115,7 @@ def candidates_of(new: Article, old: Article) -> list:
     index = DedupeIndex()
     decide(old, index=index)
     feats = features(new.title, new.body)
-    fp = fingerprint(feats, index.signer.hashvalues(feats.core), index.settings, new.published_at)
+    fp = fingerprint(feats, index.signer.hashvalues(feats.core), index.settings, new.published_at, new.publisher)
     return index.near.candidates(fp)
 
 
@@ -172,7 +172,7 @@ def test_rebuilt_index_finds_duplicates_of_what_was_stored():
     (kept,) = decide(ORIGINAL, index=first)
 
     class Row:
-        id, title, body, published_at = 7, ORIGINAL.title, ORIGINAL.body, ORIGINAL.published_at
+        id, title, body, published_at, publisher = 7, ORIGINAL.title, ORIGINAL.body, ORIGINAL.published_at, "연합뉴스"
         minhash, duplicate_of_id, story_key = kept.signature, None, kept.story_key
 
     rebuilt = DedupeIndex.rebuild([Row()])
