@@ -26,7 +26,16 @@ EVIL = ("KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1
 
 @pytest.fixture
 def db(sqlite_url: str) -> Database:
+    """A fresh SQLite file (for what only renders)."""
     database = Database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def any_db(database_url: str) -> Database:
+    """A fresh database: a SQLite file, and PostgreSQL where it runs (for what queries and records)."""
+    database = Database(database_url)
     yield database
     database.dispose()
 
@@ -49,15 +58,17 @@ def digest_of(db: Database, config, name: str = "team"):  # type: ignore[no-unty
     return build_digest(sub, matches, config.watchlist, now=NOW)
 
 
-def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(db: Database, tmp_path: Path) -> None:
-    stored = Stored(db)
+def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(
+    any_db: Database, tmp_path: Path
+) -> None:
+    stored = Stored(any_db)
     first = kt_article(stored, outlet="연합뉴스")
     stored.article("KT 믿음 공개 (전재)", outlet="조선일보", duplicate_of=first, tags=[])
     kt_article(stored, title="KT가 공개한 믿음, 무엇이 다른가", outlet="한겨레", story_key="story-1")
     kt_article(stored, title="KT 믿음 분석", outlet="매일경제", story_key="story-1")
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
 
-    digest = digest_of(db, config)
+    digest = digest_of(any_db, config)
 
     items = [i for g in digest.groups for i in g.items]
     assert len(items) == 2 and digest.stories == 2
@@ -67,15 +78,15 @@ def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(db
     assert "also in: 조선일보" in text and "also in: 매일경제" in text
 
 
-def test_header_counts_groups_and_local_time(db: Database, tmp_path: Path) -> None:
-    stored = Stored(db)
+def test_header_counts_groups_and_local_time(any_db: Database, tmp_path: Path) -> None:
+    stored = Stored(any_db)
     kt_article(stored, published_at=datetime(2025, 12, 28, 0, 5, tzinfo=timezone.utc))
     kt_article(stored, title="KT 두 번째")
     naver_article(stored)
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt", "naver"], "topics": ["layoffs"],
                                      "timezone": "America/New_York"}])
 
-    digest = digest_of(db, config)
+    digest = digest_of(any_db, config)
 
     assert dict(digest.company_counts) == {"KT": 2, "네이버": 1}
     assert dict(digest.topic_counts) == {"구조조정": 1}
@@ -95,8 +106,8 @@ def test_header_counts_groups_and_local_time(db: Database, tmp_path: Path) -> No
         ({"companies": ["kt", "naver"], "exclude_outlets": ["한겨레"]}, {"kt-1", "naver-1"}),
     ],
 )
-def test_subscription_filters(db: Database, tmp_path: Path, subscription: dict, expected: set[str]) -> None:
-    stored = Stored(db)
+def test_subscription_filters(any_db: Database, tmp_path: Path, subscription: dict, expected: set[str]) -> None:
+    stored = Stored(any_db)
     kt_article(stored, title="kt-1")
     naver_article(stored, title="naver-1")
     stored.article("kt-naver", outlet="한겨레", tags=[
@@ -105,7 +116,7 @@ def test_subscription_filters(db: Database, tmp_path: Path, subscription: dict, 
     ])
     config = make_config(tmp_path, [{"name": "team", **subscription}])
 
-    digest = digest_of(db, config)
+    digest = digest_of(any_db, config)
 
     assert {i.title for g in digest.groups for i in g.items} == expected
 
@@ -172,50 +183,51 @@ def test_a_long_digest_is_trimmed_with_a_line_saying_how_many_more(db: Database,
     assert capped.shown == 10 and "…and 290 more stories" in capped.body
 
 
-def test_console_gets_the_digest_once_and_nothing_when_nothing_is_new(db: Database, tmp_path: Path) -> None:
-    kt_article(Stored(db))
+def test_console_gets_the_digest_once_and_nothing_when_nothing_is_new(any_db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(any_db))
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
     out = io.StringIO()
 
-    first = run_digests(db, config, console=out)
+    first = run_digests(any_db, config, console=out)
     printed = out.getvalue()
-    second = run_digests(db, config, console=out)
+    second = run_digests(any_db, config, console=out)
 
     assert [r.deliveries for r in first] == [{"console": "sent"}]
     assert "KT, 거대언어모델 '믿:음' 공개" in printed and "2025-12-28 09:31 KST" in printed
     assert second == [] and out.getvalue() == printed
 
 
-def test_dry_run_prints_but_records_nothing(db: Database, tmp_path: Path) -> None:
-    kt_article(Stored(db))
+def test_dry_run_prints_but_records_nothing(any_db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(any_db))
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
     out = io.StringIO()
 
-    reports = run_digests(db, config, console=out, dry_run=True)
+    reports = run_digests(any_db, config, console=out, dry_run=True)
 
     assert reports[0].dry_run and "믿:음" in out.getvalue()
-    with db.session() as s:
+    with any_db.session() as s:
         assert s.scalar(select(func.count()).select_from(t.Digest)) == 0
-    assert run_digests(db, config, console=io.StringIO())[0].deliveries == {"console": "sent"}
+    assert run_digests(any_db, config, console=io.StringIO())[0].deliveries == {"console": "sent"}
 
 
-def test_when_selects_the_subscriptions_of_one_schedule(db: Database, tmp_path: Path) -> None:
-    kt_article(Stored(db))
+def test_when_selects_the_subscriptions_of_one_schedule(any_db: Database, tmp_path: Path) -> None:
+    kt_article(Stored(any_db))
     config = make_config(tmp_path, [{"name": "now", "companies": ["kt"]},
                                     {"name": "morning", "companies": ["kt"], "when": "daily"}])
-    assert [r.subscription for r in run_digests(db, config, when="after_ingest", console=io.StringIO())] == ["now"]
-    assert [r.subscription for r in run_digests(db, config, when="daily", console=io.StringIO())] == ["morning"]
+    quiet = io.StringIO()
+    assert [r.subscription for r in run_digests(any_db, config, when="after_ingest", console=quiet)] == ["now"]
+    assert [r.subscription for r in run_digests(any_db, config, when="daily", console=quiet)] == ["morning"]
 
 
-def test_a_later_article_goes_out_in_the_next_digest_only(db: Database, tmp_path: Path) -> None:
-    stored = Stored(db)
+def test_a_later_article_goes_out_in_the_next_digest_only(any_db: Database, tmp_path: Path) -> None:
+    stored = Stored(any_db)
     kt_article(stored)
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
-    run_digests(db, config, console=io.StringIO())
+    run_digests(any_db, config, console=io.StringIO())
     kt_article(stored, title="KT 후속 보도", published_at=BASE_TIME)
     out = io.StringIO()
 
-    reports = run_digests(db, config, console=out)
+    reports = run_digests(any_db, config, console=out)
 
     assert reports[0].stories == 1 and "KT 후속 보도" in out.getvalue() and "믿:음" not in out.getvalue()
 
@@ -249,14 +261,16 @@ def test_two_channels_may_not_share_a_label(tmp_path: Path) -> None:
         make_config(tmp_path, [{"name": "team", "channels": [{"env": "A"}, {"env": "A", "format": "text"}]}])
 
 
-def test_a_story_is_shown_through_the_article_that_matters_most_to_the_subscriber(db: Database, tmp_path: Path) -> None:
-    stored = Stored(db)
+def test_a_story_is_shown_through_the_article_that_matters_most_to_the_subscriber(
+    any_db: Database, tmp_path: Path
+) -> None:
+    stored = Stored(any_db)
     stored.article("네이버 중심 기사", outlet="연합뉴스", story_key="s", tags=[
         ("company", "naver", 0.95, "네이버가 주도했다.", ["네이버"]), ("company", "kt", 0.3, "KT도 참여.", ["KT"])])
     stored.article("KT 중심 기사", outlet="한겨레", story_key="s", tags=[("company", "kt", 0.8, "KT가 주도했다.", ["KT"])])
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
 
-    [group] = digest_of(db, config).groups
+    [group] = digest_of(any_db, config).groups
 
     assert [(i.title, i.evidence, [c.outlet for c in i.also_in]) for i in group.items] == [
         ("KT 중심 기사", "KT가 주도했다.", ["연합뉴스"])]
