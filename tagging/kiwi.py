@@ -9,7 +9,8 @@ from functools import lru_cache
 from kiwipiepy import Kiwi
 
 _lock = threading.Lock()
-_added: set[str] = set()
+# Names already registered, per Kiwi instance (a test may pass its own).
+_added: dict[int, set[str]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -27,8 +28,9 @@ def add_names(kiwi: Kiwi, names: Iterable[str]) -> None:
     Names with spaces cannot be user words and are skipped; adding a name twice is harmless.
     """
     with _lock:
+        added = _added.setdefault(id(kiwi), set())
         for name in names:
-            if " " in name or name in _added:
+            if " " in name or name in added:
                 continue
-            _added.add(name)
+            added.add(name)
             kiwi.add_user_word(name, "NNP")
