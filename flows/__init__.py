@@ -5,10 +5,15 @@ state under the project's var/prefect (kept apart from newsmon's database) and t
 """
 
 import os
+from pathlib import Path
 
 from newsmon.config import PROJECT_ROOT
 
 os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / "var" / "prefect"))
+# Prefect creates its home without parents; on a fresh clone var/ does not exist yet.
+Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_UI_ENABLED", "true")
+# The temporary server's first start migrates a fresh database; on a busy two-core machine that takes longer than
+# Prefect's default 20 s, and a start cut short leaves a half-migrated database behind.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
