@@ -69,10 +69,24 @@ def tag_jsonl(path: str | Path, watchlist: Watchlist, out: IO[str]) -> int:
     """Tag every article of a corpus-shaped JSON Lines file, writing one JSON line per article to `out`.
     Returns the number of articles written."""
     tagger = Tagger(watchlist)
-    articles = list(read_articles(path))
-    for article, tags in zip(articles, tagger.tag_many(articles), strict=True):
-        out.write(json.dumps(tag_record(article, tags), ensure_ascii=False) + "\n")
-    return len(articles)
+    count = 0
+    for batch in _batches(read_articles(path), 1000):
+        for article, tags in zip(batch, tagger.tag_many(batch), strict=True):
+            out.write(json.dumps(tag_record(article, tags), ensure_ascii=False) + "\n")
+        count += len(batch)
+    return count
+
+
+def _batches(articles: Iterator[Article], size: int) -> Iterator[list[Article]]:
+    """Consecutive lists of `size` articles, so a large file is tagged without holding it all in memory."""
+    batch: list[Article] = []
+    for article in articles:
+        batch.append(article)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass
