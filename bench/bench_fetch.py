@@ -97,8 +97,8 @@ def run_setup(label: str, bases: list[str], args: argparse.Namespace, settings: 
     # Best of --repeat runs: the machine is shared, and the figure sought is what the fetcher can do.
     seconds, cpu, total = min(asyncio.run(fetch_pages(urls, settings)) for _ in range(args.repeat))
     rate = args.pages / seconds
-    print(f"{label}: {args.pages} pages ({total / 1e6:.1f} MB) in {seconds:.2f} s (fetcher CPU {cpu:.2f} s) = "
-          f"{rate:.0f} pages/s; "
+    print(f"{label}: {args.pages} pages ({total / 1e6:.1f} MB) in {seconds:.2f} s = {rate:.0f} pages/s; "
+          f"fetcher CPU {1000 * cpu / args.pages:.2f} ms/page (one core's ceiling {args.pages / cpu:.0f} pages/s); "
           f"ideal {ideal:.0f} pages/s (concurrency {concurrency} / {args.delay * 1000:.0f} ms) -> "
           f"{100 * rate / ideal:.0f}% of ideal; peak RSS so far {peak_rss_mb():.0f} MB")
     if args.tracemalloc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
@@ -31,6 +31,7 @@ from scrapers.errors import (
     UnexpectedContentType,
 )
 from scrapers.robots import RobotsRules, rules_from_response
+from scrapers.transport import ACCEPT_ENCODING, environment_proxy, host_transport
 
 # What a request is for decides which Content-Types are acceptable and what we ask for.
 Purpose = Literal["feed", "html", "robots"]
@@ -130,14 +131,15 @@ class _Attempt(Exception):
 class Fetcher:
     """Fetches URLs for sources politely. Create one per run and share it; use as an async context manager.
 
-    `client` may be passed in (tests, a caller's own pool); otherwise one AsyncClient is made from `settings`.
+    `transport` may be passed in (a caller's own, e.g. httpx.MockTransport) and is then used for every host;
+    otherwise each host gets its own pool from scrapers/transport.
     """
 
     def __init__(
         self,
         settings: FetchSettings,
         *,
-        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -145,11 +147,22 @@ class Fetcher:
         # One connection pool per host, each as large as the per-host limit; the global limit is the semaphore.
         # (httpcore's pool does work quadratic in its connection count on every request start and end, so one
         # pool for all hosts spends more CPU managing 32 connections than on the requests: 21% of the ideal rate
-        # in bench/bench_fetch.py, against 90%+ with a pool per host.)
-        self._shared_client = client
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        # in bench/bench_fetch.py, against 80%+ with a pool per host.)
+        self._shared_transport = transport
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
         # Loading the CA bundle costs ~40 ms; made once, on first use, for all the per-host pools.
         self._ssl_context: ssl.SSLContext | None = None
+        self._headers = {
+            "User-Agent": settings.user_agent,
+            "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        self._timeouts = httpx.Timeout(
+            connect=settings.connect_timeout_seconds,
+            read=settings.read_timeout_seconds,
+            write=settings.read_timeout_seconds,
+            pool=None,
+        ).as_dict()
         self._global = asyncio.Semaphore(settings.max_connections)
         self._hosts: dict[str, _HostGate] = {}
         self._resolved: dict[str, str | None] = {}
@@ -165,39 +178,24 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.aclose()
 
-    def _tls(self) -> ssl.SSLContext:
-        if self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context(trust_env=self.settings.trust_env)
-        return self._ssl_context
-
-    def _client(self, host: str) -> httpx.AsyncClient:
-        if self._shared_client is not None:
-            return self._shared_client
-        client = self._clients.get(host)
-        if client is None:
-            settings = self.settings
-            client = httpx.AsyncClient(
-                headers={"User-Agent": settings.user_agent, "Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"},
-                timeout=httpx.Timeout(
-                    connect=settings.connect_timeout_seconds,
-                    read=settings.read_timeout_seconds,
-                    write=settings.read_timeout_seconds,
-                    pool=None,
-                ),
-                limits=httpx.Limits(
-                    max_connections=settings.per_host_connections,
-                    max_keepalive_connections=settings.per_host_connections,
-                ),
-                follow_redirects=False,
-                trust_env=settings.trust_env,
-                verify=self._tls(),
+    def _transport(self, url: str) -> httpx.AsyncBaseTransport:
+        if self._shared_transport is not None:
+            return self._shared_transport
+        key = _host_key(url)
+        transport = self._transports.get(key)
+        if transport is None:
+            if self._ssl_context is None:
+                self._ssl_context = httpx.create_ssl_context(trust_env=self.settings.trust_env)
+            proxy = environment_proxy(url) if self.settings.trust_env else None
+            transport = host_transport(
+                connections=self.settings.per_host_connections, ssl_context=self._ssl_context, proxy=proxy
             )
-            self._clients[host] = client
-        return client
+            self._transports[key] = transport
+        return transport
 
     async def fetch(
         self,
@@ -293,32 +291,42 @@ class Fetcher:
     async def _exchange(
         self, url: str, headers: dict[str, str], *, source: str, purpose: Purpose
     ) -> FetchedResponse | str:
-        async with self._client(_host_key(url)).stream("GET", url, headers=headers) as response:
-            status = response.status_code
-            if status in _REDIRECTS:
-                location = response.headers.get("location")
-                if not location:
-                    raise HTTPStatusError(source, url, f"HTTP {status} redirect without a Location header", status)
-                return urldefrag(str(response.url.join(location)))[0]
-            if status in _RETRY_STATUSES:
-                reason = f"HTTP {status} {response.reason_phrase}".rstrip()
-                wait = retry_after_seconds(response.headers.get("retry-after"))
-                if wait is not None:
-                    reason += f" (Retry-After {wait:g}s)"
-                raise _Attempt(HTTPStatusError(source, url, reason, status), wait)
-            content_type = response.headers.get("content-type", "")
-            etag = response.headers.get("etag")
-            last_modified = response.headers.get("last-modified")
-            if status == 304:
-                return FetchedResponse(str(response.url), status, b"", content_type, etag, last_modified)
-            if status >= 400 or status < 200:
-                raise HTTPStatusError(source, url, f"HTTP {status} {response.reason_phrase}".rstrip(), status)
-            if not acceptable_content_type(content_type, purpose):
-                raise UnexpectedContentType(
-                    source, url, f"Content-Type {content_type!r} is not {'a feed' if purpose == 'feed' else 'HTML'}"
-                )
-            content = await self._read_capped(response, source=source, url=url)
-            return FetchedResponse(str(response.url), status, content, content_type, etag, last_modified)
+        request = httpx.Request("GET", url, headers={**self._headers, **headers},
+                                extensions={"timeout": self._timeouts})
+        response = await self._transport(url).handle_async_request(request)
+        try:
+            return await self._answer(response, url, source=source, purpose=purpose)
+        finally:
+            await response.aclose()
+
+    async def _answer(
+        self, response: httpx.Response, url: str, *, source: str, purpose: Purpose
+    ) -> FetchedResponse | str:
+        status = response.status_code
+        if status in _REDIRECTS:
+            location = response.headers.get("location")
+            if not location:
+                raise HTTPStatusError(source, url, f"HTTP {status} redirect without a Location header", status)
+            return urldefrag(urljoin(url, location.strip()))[0]
+        if status in _RETRY_STATUSES:
+            reason = f"HTTP {status} {response.reason_phrase}".rstrip()
+            wait = retry_after_seconds(response.headers.get("retry-after"))
+            if wait is not None:
+                reason += f" (Retry-After {wait:g}s)"
+            raise _Attempt(HTTPStatusError(source, url, reason, status), wait)
+        content_type = response.headers.get("content-type", "")
+        etag = response.headers.get("etag")
+        last_modified = response.headers.get("last-modified")
+        if status == 304:
+            return FetchedResponse(url, status, b"", content_type, etag, last_modified)
+        if status >= 400 or status < 200:
+            raise HTTPStatusError(source, url, f"HTTP {status} {response.reason_phrase}".rstrip(), status)
+        if not acceptable_content_type(content_type, purpose):
+            raise UnexpectedContentType(
+                source, url, f"Content-Type {content_type!r} is not {'a feed' if purpose == 'feed' else 'HTML'}"
+            )
+        content = await self._read_capped(response, source=source, url=url)
+        return FetchedResponse(url, status, content, content_type, etag, last_modified)
 
     async def _read_capped(self, response: httpx.Response, *, source: str, url: str) -> bytes:
         limit = self.settings.max_bytes

@@ -270,3 +270,42 @@ def test_host_name_resolving_to_an_internal_address_is_refused(server: LocalServ
     with pytest.raises(BlockedAddress, match="resolves to internal address"):
         asyncio.run(run())
     assert server.hits("/a") == 0
+
+
+def test_gzip_encoded_body_is_decoded(server: LocalServer) -> None:
+    import gzip
+
+    server.add("/gz", Reply(body=gzip.compress("<p>압축된 본문</p>".encode()), headers={"Content-Encoding": "gzip"}))
+    response = fetch(server, "/gz")
+    assert response.text() == "<p>압축된 본문</p>"
+    assert "gzip" in server.requests[-1].headers["accept-encoding"]
+
+
+def test_connections_to_a_host_are_kept_alive_and_reused(server: LocalServer) -> None:
+    for i in range(5):
+        server.add(f"/p{i}", Reply(body=b"ok"))
+
+    async def run() -> None:
+        async with Fetcher(fast_settings()) as fetcher:
+            for i in range(5):
+                await fetcher.fetch(server.url(f"/p{i}"), source="s", private_origin=origin(server.base))
+
+    asyncio.run(run())
+    assert len({r.peer for r in server.requests if r.path.startswith("/p")}) == 1
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced(server: LocalServer) -> None:
+    server.add("/first", Reply(body=b"one", hang_up=True))
+    server.add("/second", Reply(body=b"two"))
+
+    async def run() -> list[bytes]:
+        async with Fetcher(fast_settings(retries=0)) as fetcher:
+            kwargs = dict(source="s", private_origin=origin(server.base))
+            first = await fetcher.fetch(server.url("/first"), **kwargs)
+            await asyncio.sleep(0.05)
+            second = await fetcher.fetch(server.url("/second"), **kwargs)
+            return [first.content, second.content]
+
+    assert asyncio.run(run()) == [b"one", b"two"]
+    peers = {r.path: r.peer for r in server.requests}
+    assert peers["/first"] != peers["/second"]

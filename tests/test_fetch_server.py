@@ -23,12 +23,15 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = "text/html; charset=utf-8"
     delay: float = 0.0
+    # Close the connection after answering without saying so (as servers do with idle keep-alive connections).
+    hang_up: bool = False
 
 
 @dataclass(frozen=True)
 class Seen:
     path: str
     headers: dict[str, str]
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one port per connection
 
 
 Route = Callable[[Seen], Reply]
@@ -58,7 +61,7 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
-                seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()})
+                seen = Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, self.client_address[:2])
                 with server._lock:
                     server.requests.append(seen)
                 route = server.routes.get(self.path)
@@ -77,7 +80,7 @@ class LocalServer:
                     self.end_headers()
                     if reply.status != 304:
                         self.wfile.write(reply.body)
-                    if reply.headers.get("Connection") == "close":
+                    if reply.headers.get("Connection") == "close" or reply.hang_up:
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass
