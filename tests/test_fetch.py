@@ -309,3 +309,19 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(server: LocalSer
     assert asyncio.run(run()) == [b"one", b"two"]
     peers = {r.path: r.peer for r in server.requests}
     assert peers["/first"] != peers["/second"]
+
+
+def test_proxy_from_the_environment_is_used(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, server.base)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    # The local server plays the proxy: it sees the absolute URL as the request target.
+    server.add("http://news.example.test/a", Reply(body=b"via proxy"))
+
+    async def run() -> FetchedResponse:
+        async with Fetcher(fast_settings(trust_env=True)) as fetcher:
+            return await fetcher.fetch("http://news.example.test/a", source="s")
+
+    assert asyncio.run(run()).content == b"via proxy"
+    assert server.hits("http://news.example.test/a") == 1

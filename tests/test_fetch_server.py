@@ -122,6 +122,7 @@ def fast_settings(**overrides: object) -> FetchSettings:
     values: dict[str, object] = dict(
         connect_timeout_seconds=1.0, read_timeout_seconds=0.5, total_timeout_seconds=5.0, retries=2,
         backoff_base_seconds=0.01, backoff_max_seconds=0.05, max_redirects=3, max_bytes=200_000,
+        trust_env=False,  # a proxy in the developer's environment must not see the tests' requests
     )
     values.update(overrides)
     return FetchSettings(**values)  # type: ignore[arg-type]
