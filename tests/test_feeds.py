@@ -243,3 +243,14 @@ def test_listing_source_reads_the_linked_articles_once(server: LocalServer) -> N
     assert sorted(a.title for a in first.articles) == [f"목록 기사 제목 {i}" for i in range(3)]
     [second] = poll([source], {"section": first.state})
     assert second.articles == [] and server.hits("/news/0") == 1 and server.hits("/about") == 0
+
+
+def test_item_reissued_under_a_new_guid_is_known_by_its_link(server: LocalServer) -> None:
+    link = "https://news.example.kr/a/1"
+    server.add("/feed", Reply(body=rss_feed([{"guid": "old-guid", "link": link, "title": "기사", "body": BODY_HTML}]),
+                              content_type="application/rss+xml"))
+    [first] = poll([feed_source(server)])
+    server.add("/feed", Reply(body=rss_feed([{"guid": "new-guid", "link": link, "title": "기사", "body": BODY_HTML}]),
+                              content_type="application/rss+xml"))
+    [second] = poll([feed_source(server)], {"test-feed": first.state})
+    assert len(first.articles) == 1 and second.articles == []
