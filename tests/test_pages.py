@@ -50,6 +50,8 @@ def assert_mt_article(title: str, body: str) -> None:
 def test_saved_page_gives_its_headline_and_body_without_clutter(mt_page: Path) -> None:
     result = extract_target(str(mt_page), None, fast_settings())
     assert_mt_article(result["title"], result["body"])
+    # The site's profile also drops the live share prices it inserts after company names.
+    assert "(8,530원" not in result["body"] and "두산인프라코어 의 인력 조정작업에 제동을 걸었다." in result["body"]
     assert result["profile"] == "mt" and result["outlet"] == "머니투데이" and result["author"] == "조성훈"
     assert result["published_at"] == "2019-02-01T06:30:00+09:00"
     assert result["url"] == "http://news.mt.co.kr/mtview.php?no=2019013122370465870"
