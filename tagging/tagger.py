@@ -7,10 +7,10 @@ How one article is tagged:
    words). Nothing else looks at the whole text.
 3. A hit inside a longer exclusion (`KT&G`, `금감원`, `네이버 블로그`, `점유율(MS)`) is dropped.
 4. Word edges. Latin names are case-sensitive and must not touch another Latin letter or digit (`KT` not in `KTX`,
-   `SKT`), nor be glued after Hangul (`광화문KT빌딩`, a nickname `하GPT`). A Hangul name glued to Hangul on its right
-   is accepted at once when what follows is a plain particle (`네이버는`, `카카오와`); any other glued Hangul edge
-   (`카카오톡`, `감원` in `금감원`) is decided by Kiwi's token boundaries in the hit's sentence, each sentence
-   tokenised once.
+   `SKT`), nor be glued after Hangul (`광화문KT빌딩`, a nickname `하GPT`), nor sit in an address (`pf.kakao.com`).
+   A Hangul name glued to Hangul on its right is accepted at once when what follows is a plain particle (`네이버는`,
+   `카카오와`); any other glued Hangul edge (`카카오톡`, `감원` in `금감원`) is decided by Kiwi's token boundaries in
+   the hit's sentence, each sentence tokenised once.
 5. Contexts (vetoes, requirements, channel use) are checked in the hit's sentence, a window of sentences or the
    article. Sentences come from a cheap splitter on sentence-final punctuation (`tagging.text.sentence_spans`),
    computed only for articles that have a hit.
@@ -49,6 +49,15 @@ _PARTICLE = re.compile(
 
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a web or mail address (`pf.kakao.com`, `news@kt.com`, `/naver/`)."""
+    before = text[start - 2 : start] if start >= 2 else ""
+    after = text[end : end + 2]
+    return (len(before) == 2 and before[1] in "./@_" and _is_latin(before[0])) or (
+        len(after) == 2 and after[0] in "./@_" and _is_latin(after[1])
+    )
 
 
 def _is_hangul(ch: str) -> bool:
@@ -216,6 +225,8 @@ class Tagger:
         if _is_latin(first) and (_is_latin(before) or _is_hangul(before)):
             return False
         if _is_latin(last) and _is_latin(after):
+            return False
+        if _is_latin(first) and _in_address(text, hit.start, hit.end):
             return False
         need_start = _is_hangul(first) and _is_hangul(before)
         need_end = check_end and _is_hangul(last) and _is_hangul(after)

@@ -193,3 +193,8 @@ def test_dev_set_meets_the_precision_and_recall_targets(watchlist: Watchlist, sh
     companies_, topics_ = report.micro("company"), report.micro("topic")
     assert companies_.precision >= 0.95 and companies_.recall >= 0.95, text
     assert topics_.precision >= 0.85 and topics_.recall >= 0.85, text
+
+
+def test_names_inside_web_and_mail_addresses_do_not_tag(tagger: Tagger) -> None:
+    assert companies(tagger, "상담은 채널 pf.kakao.com/_news 에서 받는다.") == set()
+    assert companies(tagger, "문의는 press@kt.com 으로 보내면 된다.") == set()
