@@ -325,3 +325,36 @@ def test_proxy_from_the_environment_is_used(server: LocalServer, monkeypatch: py
 
     assert asyncio.run(run()).content == b"via proxy"
     assert server.hits("http://news.example.test/a") == 1
+
+
+def test_https_is_verified_against_the_configured_certificates(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    secure = LocalServer(tls=context)
+    try:
+        secure.add("/robots.txt", Reply(404, b"", content_type="text/plain"))
+        secure.add("/a", Reply(body="<p>보안 연결</p>".encode()))
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+
+        async def run(settings) -> FetchedResponse:  # type: ignore[no-untyped-def]
+            async with Fetcher(settings) as fetcher:
+                return await fetcher.fetch(secure.url("/a"), source="s", private_origin=origin(secure.base))
+
+        # Not trusted: refused, as a connection failure naming the URL.
+        with pytest.raises(ConnectionFailed):
+            asyncio.run(run(fast_settings(retries=0)))
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        assert asyncio.run(run(fast_settings(trust_env=True))).text() == "<p>보안 연결</p>"
+    finally:
+        secure.close()

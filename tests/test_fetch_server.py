@@ -5,6 +5,7 @@ Imported by test_fetch.py, test_feeds.py and test_pages.py; it holds no tests it
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,7 +52,7 @@ class _QuietServer(ThreadingHTTPServer):
 class LocalServer:
     """Serves `routes[path]` (query string included in the path) on a real socket; 404 otherwise."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: "ssl.SSLContext | None" = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
@@ -90,7 +91,9 @@ class LocalServer:
 
         self.httpd = _QuietServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.base = f"http://{host}:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.base = f"{'https' if tls else 'http'}://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
