@@ -55,6 +55,8 @@ class Context(Strict):
     min: int = Field(default=1, ge=1)
     # A company id: the context also holds where that company has an accepted mention (e.g. Microsoft for ms_dependence).
     company: str | None = None
+    # In a company's `veto`: the names the veto applies to (only the ambiguous `MS`); empty means all of them.
+    names: list[Word] = []
 
     @model_validator(mode="after")
     def _min_reachable(self) -> "Context":
@@ -74,8 +76,8 @@ class CompanyRule(Strict):
     - `affiliates`: branded affiliates and products that count as the company (`KT클라우드`, `카카오뱅크`).
     - `exclude`: longer names or phrases that contain an alias but mean something else (`KT&G`, `점유율(MS)`,
       `네이버 블로그`); a hit inside one of them is dropped.
-    - `veto`: contexts that, when they hold around a hit, drop it (sports coverage, finance meaning of `MS`).
-      `veto_aliases` limits the vetoes to these aliases (e.g. only the ambiguous `MS`); empty means all.
+    - `veto`: contexts that, when they hold around a hit, drop it (sports coverage, finance meaning of `MS`, a
+      former employer in a biography); a context's `names` limits it to those names (only the ambiguous `MS`).
     - `channel`: names that count only where the sentence is not about using them as a channel (`카카오톡` sending
       a message): `channel_veto` lists the words that mark that use; a channel hit is dropped where one is in its
       sentence.
@@ -86,17 +88,18 @@ class CompanyRule(Strict):
     affiliates: list[Word] = []
     exclude: list[Word] = []
     veto: list[Context] = []
-    veto_aliases: list[Word] = []
     channel: list[Word] = []
     channel_veto: list[Word] = []
     min_mentions: int = Field(default=1, ge=1)
 
 
     @model_validator(mode="after")
-    def _veto_aliases_known(self) -> "CompanyRule":
-        unknown = sorted(set(self.veto_aliases) - set(self.aliases) - set(self.affiliates) - set(self.channel))
-        if unknown:
-            raise ValueError(f"veto_aliases {unknown} are not among this company's aliases or affiliates")
+    def _veto_names_known(self) -> "CompanyRule":
+        known = set(self.aliases) | set(self.affiliates) | set(self.channel)
+        for i, ctx in enumerate(self.veto):
+            unknown = sorted(set(ctx.names) - known)
+            if unknown:
+                raise ValueError(f"veto[{i}].names {unknown} are not among this company's aliases, affiliates or channel")
         return self
 
 

@@ -285,7 +285,6 @@ class Tagger:
                                 check_end=True)
         if not hits:
             return hits
-        vetoable = set(company.veto_aliases)
         channel = set(company.channel)
         kept = []
         for h in hits:
@@ -293,9 +292,8 @@ class Tagger:
                 s, e = doc.window(h.start, 0)
                 if any(s <= v.start and v.end <= e for w in company.channel_veto for v in doc.hits.get(w, ())):
                     continue
-            if company.veto and (not vetoable or h.word in vetoable):
-                if any(self._holds(doc, c, h, {}) for c in company.veto):
-                    continue
+            if any((not c.names or h.word in c.names) and self._holds(doc, c, h, {}) for c in company.veto):
+                continue
             kept.append(h)
         return kept
 

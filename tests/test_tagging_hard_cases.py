@@ -198,3 +198,9 @@ def test_dev_set_meets_the_precision_and_recall_targets(watchlist: Watchlist, sh
 def test_names_inside_web_and_mail_addresses_do_not_tag(tagger: Tagger) -> None:
     assert companies(tagger, "상담은 채널 pf.kakao.com/_news 에서 받는다.") == set()
     assert companies(tagger, "문의는 press@kt.com 으로 보내면 된다.") == set()
+
+
+def test_a_former_employer_in_a_biography_is_not_the_company(tagger: Tagger) -> None:
+    assert companies(tagger, "신임 원장은 KT 연구소장을 역임한 통신 전문가다.") == set()
+    assert companies(tagger, "그는 네이버 출신 개발자 세 명과 함께 회사를 세웠다.") == set()
+    assert companies(tagger, "KT는 신임 연구소장에 통신 전문가를 앉혔다.") == {"kt"}
