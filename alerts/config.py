@@ -53,6 +53,9 @@ class Subscription(BaseModel):
     # after_ingest: right after an ingest finds new matches; hourly / daily: on the digest schedule.
     when: Literal["after_ingest", "hourly", "daily"] = "after_ingest"
     max_entries: int = Field(default=200, gt=0)
+    # Digests carry news: only matches published (or, with no published time, stored) within this many hours are
+    # sent. A backfill of last month is stored but never mailed. None sends matches of any age.
+    max_age_hours: float | None = Field(default=72.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -137,6 +137,7 @@ class DigestRunner:
             return outbox.unsent_matches(
                 s, sub.name, companies=sub.companies, topics=sub.topics, match=sub.match, min_score=sub.min_score,
                 include_outlets=sub.include_outlets, exclude_outlets=sub.exclude_outlets,
+                newer_than=self.clock() - timedelta(hours=sub.max_age_hours) if sub.max_age_hours else None,
             )
 
     def build(self, sub: Subscription) -> Digest | None:

@@ -17,3 +17,5 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # The temporary server's first start migrates a fresh database; on a busy two-core machine that takes longer than
 # Prefect's default 20 s, and a start cut short leaves a half-migrated database behind.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+# newsmon's own loggers (delivery warnings, skipped records) show in the Prefect UI next to the flow's logs.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "newsmon")

@@ -64,8 +64,24 @@ def ingest_sources(config: Config, names: list[str] | None, date_range: DateRang
     if web:
         from flows.web import record_health
 
-        record_health(config, resources.database(config), [r for r, k in results if k not in LOCAL_KINDS])
+        notices = record_health(config, resources.database(config), [r for r, k in results if k not in LOCAL_KINDS])
+        if notices:
+            warn_subscribers(config, notices)
     return reports
+
+
+@task(name="warn-subscribers", cache_policy=NO_CACHE)
+def warn_subscribers(config: Config, notices: list[str]) -> list[str]:
+    """Tell every subscriber's channels, once per failure streak, which sources keep failing."""
+    from alerts.run import send_notice
+
+    logger = get_run_logger()
+    for line in notices:
+        logger.error("%s", line)
+    failed = send_notice(config, f"newsmon: {len(notices)} source(s) keep failing", "\n".join(notices))
+    for error in failed:
+        logger.warning("notice not delivered: %s", error)
+    return failed
 
 
 def _summary(reports: list[IngestReport]) -> dict[str, Any]:

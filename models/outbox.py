@@ -70,6 +70,7 @@ def unsent_matches(
     min_score: float = 0.0,
     include_outlets: Sequence[str] = (),
     exclude_outlets: Sequence[str] = (),
+    newer_than: datetime | None = None,
     limit: int = 2000,
 ) -> list[Match]:
     """Primary articles matching the filter that no digest of `subscription` holds yet, oldest first."""
@@ -95,6 +96,8 @@ def unsent_matches(
         .order_by(art.fetched_at, art.id)
         .limit(limit)
     )
+    if newer_than is not None:
+        query = query.where(func.coalesce(art.published_at, art.fetched_at) >= newer_than)
     if include_outlets:
         query = query.where(outlet.in_(list(include_outlets)))
     if exclude_outlets:

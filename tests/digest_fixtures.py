@@ -38,7 +38,9 @@ BASE_TIME = datetime(2025, 12, 28, 0, 30, tzinfo=timezone.utc)
 def make_config(
     tmp_path: Path, subscriptions: Sequence[dict[str, Any]], database_url: str = "sqlite:///x.db"
 ) -> Config:
-    raw = {"storage": {"database_url": database_url}, "watchlist": WATCHLIST, "subscriptions": list(subscriptions)}
+    # The stored test articles are dated around BASE_TIME; age is tested on its own (max_age_hours).
+    subs = [{"max_age_hours": None, **sub} for sub in subscriptions]
+    raw = {"storage": {"database_url": database_url}, "watchlist": WATCHLIST, "subscriptions": subs}
     return parse_config(raw, tmp_path / "newsmon.toml")
 
 

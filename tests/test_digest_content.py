@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import markdown
@@ -274,3 +274,19 @@ def test_a_story_is_shown_through_the_article_that_matters_most_to_the_subscribe
 
     assert [(i.title, i.evidence, [c.outlet for c in i.also_in]) for i in group.items] == [
         ("KT 중심 기사", "KT가 주도했다.", ["연합뉴스"])]
+
+
+def test_old_matches_such_as_a_backfill_are_stored_but_not_sent(any_db: Database, tmp_path: Path) -> None:
+    stored = Stored(any_db)
+    now = datetime.now(timezone.utc)
+    kt_article(stored, "KT, 지난달 기사", published_at=now - timedelta(days=30))
+    kt_article(stored, "KT, 오늘 기사", published_at=now - timedelta(hours=2))
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"], "max_age_hours": 72}])
+    out = io.StringIO()
+
+    reports = run_digests(any_db, config, console=out)
+
+    assert [r.articles for r in reports] == [1]
+    assert "오늘 기사" in out.getvalue() and "지난달 기사" not in out.getvalue()
+    unlimited = make_config(tmp_path, [{"name": "archive", "companies": ["kt"]}])  # max_age_hours None
+    assert [r.articles for r in run_digests(any_db, unlimited, console=io.StringIO())] == [2]
