@@ -8,13 +8,13 @@ and light rewording, while template siblings differ in the numbers, the names an
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Hashable
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 from dedupe.features import TextFeatures, features
 from dedupe.settings import DedupeSettings
@@ -99,8 +99,8 @@ class Fingerprint:
     hashvalues: np.ndarray
     size: int
     lead: str
-    numbers: frozenset[int]
-    names: frozenset[int]
+    numbers: np.ndarray  # sorted distinct hashes
+    names: np.ndarray
     title_terms: frozenset[str]
     published_at: datetime | None = None
     publisher: str | None = None
@@ -171,8 +171,10 @@ def lead_containment(a: str, b: str, probe: int, k: int) -> float:
     return best
 
 
-def _agreement(shorter: frozenset[int], longer: frozenset[int]) -> float:
-    return len(shorter & longer) / len(shorter) if shorter else 1.0
+def _agreement(shorter: np.ndarray, longer: np.ndarray) -> float:
+    if not len(shorter):
+        return 1.0
+    return len(np.intersect1d(shorter, longer, assume_unique=True)) / len(shorter)
 
 
 def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:
@@ -194,7 +196,7 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
     if numbers < settings.numbers_shared:
         return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared)")
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
-    missing = len(shorter.names - longer.names)
+    missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
     if missing > settings.names_missing:
         return Verdict(False, similarity, containment, f"names differ ({missing} not in the other)")
     lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
@@ -222,6 +224,71 @@ class _Entry:
         return self.kept or self
 
 
+class _Buckets:
+    """Int keys to the slots filed under them, a lone slot stored bare: a few dozen bytes per filing, where
+    datasketch's MinHashLSH keeps a bytes key and a set per band (about 6 KB per article at 25 bands)."""
+
+    def __init__(self, cap: int | None = None) -> None:
+        self._map: dict[int, int | list[int]] = {}
+        self._cap = cap  # keep at most this many newest slots per key
+
+    def add(self, key: int, slot: int) -> None:
+        held = self._map.get(key)
+        if held is None:
+            self._map[key] = slot
+        elif isinstance(held, list):
+            held.append(slot)
+            if self._cap is not None and len(held) > self._cap:
+                del held[0]
+        else:
+            self._map[key] = [held, slot]
+
+    def get(self, key: int) -> list[int]:
+        held = self._map.get(key)
+        if held is None:
+            return []
+        return held if isinstance(held, list) else [held]
+
+    def remove(self, key: int, slot: int) -> None:
+        held = self._map.get(key)
+        if held == slot:
+            del self._map[key]
+        elif isinstance(held, list) and slot in held:
+            held.remove(slot)
+            if len(held) == 1:
+                self._map[key] = held[0]
+
+
+class Bands:
+    """MinHash LSH banding: `b` bands of `r` hash values each (datasketch's optimal split for the threshold); two
+    signatures are candidates when any band agrees. A band is reduced to one 64-bit key (random linear combination of
+    its values, different per band), so the index holds ints, not byte strings."""
+
+    def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
+        self.b, self.r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        rng = np.random.default_rng(seed)
+        self._mix = rng.integers(1, 2**63, size=(self.b, self.r), dtype=np.uint64) | np.uint64(1)
+        self._buckets = _Buckets()
+
+    def keys(self, hashvalues: np.ndarray) -> list[int]:
+        rows = hashvalues[: self.b * self.r].astype(np.uint64).reshape(self.b, self.r)
+        return (rows * self._mix).sum(axis=1).tolist()  # wraps modulo 2**64, as intended
+
+    def insert(self, slot: int, hashvalues: np.ndarray) -> None:
+        for key in self.keys(hashvalues):
+            self._buckets.add(key, slot)
+
+    def query(self, hashvalues: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for key in self.keys(hashvalues):
+            found.update(self._buckets.get(key))
+        return found
+
+    def remove(self, slot: int, hashvalues: np.ndarray) -> None:
+        for key in self.keys(hashvalues):
+            self._buckets.remove(key, slot)
+
+
 class NearDuplicateIndex:
     """Recent articles' fingerprints under the caller's keys (a stored id, or a provisional key for a batch item).
 
@@ -232,9 +299,9 @@ class NearDuplicateIndex:
         self.settings = settings or DedupeSettings()
         self._by_key: dict[Hashable, _Entry] = {}
         self._by_slot: dict[int, _Entry] = {}
-        self._lead_keys: dict[str, deque[int]] = {}
+        self._lead_keys = _Buckets(cap=self.settings.lead_key_bucket)
         self._next_slot = 0
-        self._lsh = MinHashLSH(threshold=self.settings.lsh_threshold, num_perm=self.settings.num_perm)
+        self._lsh = Bands(self.settings.lsh_threshold, self.settings.num_perm, self.settings.seed)
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -257,10 +324,10 @@ class NearDuplicateIndex:
     def _judged(self, fp: Fingerprint, *, stop_at_first: bool):
         if fp.size < self.settings.min_core:
             return
-        slots = set(self._lsh.query(self._lean(fp.hashvalues)))
-        bucket = self._lead_keys.get(self._lead_key(fp))
-        if bucket:
-            slots.update(bucket)
+        slots = self._lsh.query(fp.hashvalues)
+        lead_key = self._lead_key(fp)
+        if lead_key is not None:
+            slots.update(self._lead_keys.get(lead_key))
         if not slots:
             return
         entries = [self._by_slot[s] for s in slots]
@@ -283,13 +350,10 @@ class NearDuplicateIndex:
         self._by_key[key] = entry
         self._by_slot[entry.slot] = entry
         if fp.size >= self.settings.min_core:
-            self._lsh.insert(entry.slot, self._lean(fp.hashvalues), check_duplication=False)
+            self._lsh.insert(entry.slot, fp.hashvalues)
         lead_key = self._lead_key(fp)
-        if lead_key:
-            bucket = self._lead_keys.get(lead_key)
-            if bucket is None:
-                bucket = self._lead_keys[lead_key] = deque(maxlen=self.settings.lead_key_bucket)
-            bucket.append(entry.slot)
+        if lead_key is not None:
+            self._lead_keys.add(lead_key, entry.slot)
 
     def remove(self, key: Hashable) -> None:
         self.remove_many([key])
@@ -301,14 +365,11 @@ class NearDuplicateIndex:
             entry = self._by_key.pop(key)
             del self._by_slot[entry.slot]
             if entry.fingerprint.size >= self.settings.min_core:
-                self._lsh.remove(entry.slot)
+                self._lsh.remove(entry.slot, entry.fingerprint.hashvalues)
             gone.add(entry.slot)
             lead_key = self._lead_key(entry.fingerprint)
-            bucket = self._lead_keys.get(lead_key)
-            if bucket is not None and entry.slot in bucket:
-                bucket.remove(entry.slot)
-                if not bucket:
-                    del self._lead_keys[lead_key]
+            if lead_key is not None:
+                self._lead_keys.remove(lead_key, entry.slot)
         for other in self._by_key.values():
             if other.kept is not None and other.kept.slot in gone:
                 other.kept = None
@@ -337,10 +398,8 @@ class NearDuplicateIndex:
         self.remove_many(old)
         return len(old)
 
-    def _lean(self, hashvalues: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=self.settings.seed, hashvalues=hashvalues, scheme=_SCHEME)
-
-    def _lead_key(self, fp: Fingerprint) -> str:
+    def _lead_key(self, fp: Fingerprint) -> int | None:
+        """Articles whose leads start alike are candidates too (a truncated feed item may share little else)."""
         if len(fp.lead) < self.settings.lead_key_chars:
-            return ""
-        return fp.lead[: self.settings.lead_key_chars]
+            return None
+        return hash(fp.lead[: self.settings.lead_key_chars])

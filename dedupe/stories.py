@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,12 +24,12 @@ class StoryTerms:
     """What a story decision compares: title terms, lead terms and the publication time."""
 
     title: frozenset[str]
-    lead: frozenset[str]
+    lead: tuple[str, ...]
     published_at: datetime | None
 
     @property
     def all(self) -> frozenset[str]:
-        return self.title | self.lead
+        return self.title.union(self.lead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ class StoryMatch:
 
 @dataclass(slots=True)
 class _StoryEntry:
+    key: Hashable
     terms: StoryTerms
     story_key: str
 
@@ -54,37 +55,40 @@ def new_story_key(title: str, lead: str, published_at: datetime | None) -> str:
 
 
 class StoryIndex:
-    """Recent articles' story terms with an inverted index from title term to articles."""
+    """Recent articles' story terms with an inverted index from title term to articles.
+
+    Postings hold internal slot numbers, so a provisional key becomes the stored id (`rekey`) in one step."""
 
     def __init__(self, settings: DedupeSettings | None = None) -> None:
         self.settings = settings or DedupeSettings()
-        self._entries: dict[Hashable, _StoryEntry] = {}
-        self._postings: dict[str, deque[Hashable]] = {}
+        self._slots: dict[Hashable, int] = {}
+        self._entries: dict[int, _StoryEntry] = {}
+        self._postings: dict[str, list[int]] = {}
         self._df: Counter[str] = Counter()
+        self._next_slot = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def __contains__(self, key: Hashable) -> bool:
-        return key in self._entries
+        return key in self._slots
 
     def match(self, terms: StoryTerms) -> StoryMatch | None:
         """The story `terms` belongs to (best-scoring recent article that passes the rule), or None."""
         n = max(1, len(self._entries))
         max_df = max(3, self.settings.story_max_df * n)
         window = timedelta(hours=self.settings.story_window_hours)
-        candidates: Counter[Hashable] = Counter()
+        candidates: Counter[int] = Counter()
         for term in terms.title:
             if self._df[term] > max_df:
                 continue
-            for key in self._postings.get(term, ()):
-                candidates[key] += 1
+            candidates.update(self._postings.get(term, ()))
         best: StoryMatch | None = None
         weights: dict[str, float] = {}  # idf weight of each term, for this query (n is fixed during it)
-        for key, shared_title in candidates.items():
+        for slot, shared_title in candidates.items():
             if shared_title < self.settings.story_min_shared:
                 continue
-            entry = self._entries.get(key)
+            entry = self._entries.get(slot)
             if entry is None:
                 continue
             when, then = terms.published_at, entry.terms.published_at
@@ -95,49 +99,50 @@ class StoryIndex:
                 continue
             score, shared = self._overlap(terms.all, entry.terms.all, n, weights)
             if score >= self.settings.story_overlap and (best is None or score > best.score):
-                best = StoryMatch(entry.story_key, key, score, shared)
+                best = StoryMatch(entry.story_key, entry.key, score, shared)
         return best
 
     def add(self, key: Hashable, terms: StoryTerms, story_key: str) -> None:
-        if key in self._entries:
+        if key in self._slots:
             raise ValueError(f"story index: key {key!r} is already indexed")
-        self._entries[key] = _StoryEntry(terms, story_key)
+        slot = self._next_slot
+        self._next_slot += 1
+        self._slots[key] = slot
+        self._entries[slot] = _StoryEntry(key, terms, story_key)
         for term in terms.all:
             self._df[term] += 1
+        cap = self.settings.story_max_postings
         for term in terms.title:
             postings = self._postings.get(term)
             if postings is None:
-                postings = self._postings[term] = deque(maxlen=self.settings.story_max_postings)
-            postings.append(key)
+                self._postings[term] = [slot]
+            else:
+                postings.append(slot)
+                if len(postings) > cap:
+                    del postings[: len(postings) - cap]
 
     def remove_many(self, keys: list[Hashable]) -> None:
-        gone = set(keys)
         for key in keys:
-            entry = self._entries.pop(key)
+            slot = self._slots.pop(key)
+            entry = self._entries.pop(slot)
             for term in entry.terms.all:
                 self._df[term] -= 1
                 if self._df[term] <= 0:
                     del self._df[term]
-        for term in list(self._postings):
-            postings = self._postings[term]
-            if any(k in gone for k in postings):
-                kept = [k for k in postings if k not in gone]
-                if kept:
-                    self._postings[term] = deque(kept, maxlen=self.settings.story_max_postings)
-                else:
-                    del self._postings[term]
+            for term in entry.terms.title:
+                postings = self._postings.get(term)
+                if postings is not None and slot in postings:
+                    postings.remove(slot)
+                    if not postings:
+                        del self._postings[term]
 
     def rekey(self, old: Hashable, new: Hashable) -> None:
-        entry = self._entries.pop(old)
-        self._entries[new] = entry
-        for term in entry.terms.title:
-            postings = self._postings.get(term)
-            if postings is not None:
-                self._postings[term] = deque((new if k == old else k for k in postings),
-                                             maxlen=self.settings.story_max_postings)
+        slot = self._slots.pop(old)
+        self._slots[new] = slot
+        self._entries[slot].key = new
 
     def evict_before(self, cutoff: datetime) -> int:
-        old = [k for k, e in self._entries.items()
+        old = [e.key for e in self._entries.values()
                if e.terms.published_at is not None and e.terms.published_at < cutoff]
         if old:
             self.remove_many(old)
