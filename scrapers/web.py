@@ -183,6 +183,8 @@ class _SourceReader:
                 continue
             batch.update(keys)
             fresh.append(item)
+        # Reading the items' HTML into text is CPU work: off the event loop, so other sources' fetches keep going.
+        await asyncio.to_thread(_read_texts, fresh)
         made = await asyncio.gather(*(self._article_from_item(item, publisher) for item in fresh))
         return [a for a in made if a is not None]
 
@@ -313,6 +315,11 @@ def listing_links(html: str, base_url: str, pattern: str) -> list[str]:
         if (url := urldefrag(urljoin(base_url, a["href"].strip()))[0]).startswith(("http://", "https://"))
         and wanted.search(url)
     ))
+
+
+def _read_texts(items: list[FeedItem]) -> None:
+    for item in items:
+        item.full_text  # noqa: B018 - computed (with the summary) once here and cached on the item
 
 
 def _item_keys(item: FeedItem) -> tuple[str, ...]:
