@@ -1,0 +1,97 @@
+"""Load a whole corpus through the real pipeline (read, exact dedupe, near dedupe, tag, store in a temporary SQLite
+file) in one run, with the time split by stage and articles per second.
+
+    .venv/bin/python bench/bench_load.py ../shared/corpus/naver-2025-12-28.jsonl.gz [--again]
+
+`--again` loads the same file a second time into the same database (everything is then an exact duplicate: the
+cost of a re-run that finds nothing new, which must not load the tagger).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.loading import store_paths  # noqa: E402
+from models.db import Database  # noqa: E402
+from newsmon.config import DEFAULT_CONFIG, load_config  # noqa: E402
+from newsmon import pipeline  # noqa: E402
+from newsmon.pipeline import IngestReport  # noqa: E402
+
+STAGES = ("parse", "exact", "near", "tag", "store")
+
+
+class TimedTagger:
+    """The configured tagger, built on first use (so a run with nothing new never builds it); build time kept apart."""
+
+    def __init__(self, config) -> None:  # type: ignore[no-untyped-def]
+        self._config = config
+        self._tagger = None
+        self.build_seconds = 0.0
+
+    def tag_many(self, articles):  # type: ignore[no-untyped-def]
+        if self._tagger is None:
+            from tagging.rules import Watchlist
+            from tagging.tagger import Tagger
+
+            started = time.perf_counter()
+            self._tagger = Tagger(Watchlist.model_validate(self._config.watchlist.model_dump()))
+            self.build_seconds = time.perf_counter() - started
+        return self._tagger.tag_many(articles)
+
+
+def show(label: str, report: IngestReport, wall: float, tagger: TimedTagger) -> None:
+    print(f"{label}: {report.summary().split(': ', 1)[1]}")
+    print(f"  {'stage':<12}{'seconds':>9}{'share':>8}")
+    staged = sum(report.seconds.get(s, 0.0) for s in STAGES)
+    for stage in STAGES:
+        seconds = report.seconds.get(stage, 0.0)
+        if stage == "tag":
+            seconds -= tagger.build_seconds  # counted below, once per process
+        print(f"  {stage:<12}{seconds:9.2f}{seconds / wall:8.0%}")
+    if tagger.build_seconds:
+        print(f"  {'tagger setup':<12}{tagger.build_seconds:9.2f}{tagger.build_seconds / wall:8.0%}  (Kiwi model, once)")
+    print(f"  {'other':<12}{wall - staged:9.2f}{(wall - staged) / wall:8.0%}  (index rebuild, sessions)")
+    print(f"  {'total':<12}{wall:9.2f}   {report.read / wall:.0f} articles/s read, "
+          f"{report.new / wall:.0f} stored/s; {report.tagged} tagged, {report.near_duplicates} near-duplicates")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--again", action="store_true", help="then load the same file again")
+    args = parser.parse_args()
+    config = load_config(DEFAULT_CONFIG)
+    zone = ZoneInfo(config.schedule.timezone)
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/bench.db")
+        tagger = TimedTagger(config)
+        started = time.perf_counter()
+        report = store_paths(db, tagger, [args.corpus], "bench", zone)
+        show("first load", report, time.perf_counter() - started, tagger)
+        pipeline.forget_index(db)
+        started = time.perf_counter()
+        with pipeline._state(db).lock:
+            index = pipeline.dedupe_index(db)
+        print(f"index rebuild from the database (a new process): {len(index)} articles in "
+              f"{time.perf_counter() - started:.2f} s, {index.resigned} re-signed")
+        if args.again:
+            again = TimedTagger(config)
+            started = time.perf_counter()
+            report = store_paths(db, again, [args.corpus], "bench", zone)
+            show("second load", report, time.perf_counter() - started, again)
+            print(f"  tagger built on the second load: {again.build_seconds > 0}")
+        db.dispose()
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
