@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # Articles decided, tagged and stored per transaction: bounds memory and the work a failure throws away.
 BATCH_SIZE = 500
+# How often a long-lived index drops articles published before its window.
+EVICT_EVERY_SECONDS = 3600.0
 
 
 class ArticleTagger(Protocol):
@@ -122,6 +124,7 @@ class _IndexState:
         self.index: DedupeIndex | None = None
         self.lock = threading.Lock()
         self.max_id = 0  # the highest stored id the index has seen
+        self.evicted_at = time.monotonic()
 
 
 _states: "weakref.WeakKeyDictionary[Database, _IndexState]" = weakref.WeakKeyDictionary()
@@ -143,6 +146,10 @@ def dedupe_index(db: Database) -> DedupeIndex:
     since = datetime.now(timezone.utc) - timedelta(days=state.settings.index_days)
     if state.index is None:
         state.index = DedupeIndex(state.settings)
+    elif time.monotonic() - state.evicted_at > EVICT_EVERY_SECONDS:
+        # A long-running process (serve) forgets what fell out of the window, so the index stays days, not months.
+        state.index.evict_before(since)
+        state.evicted_at = time.monotonic()
     with db.session() as session:
         for row in _tracking_max(state, recent_for_dedupe(session, since, after_id=state.max_id)):
             state.index.add_stored([row])

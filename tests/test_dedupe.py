@@ -3,6 +3,7 @@ independently written reports of one event (texts written for these tests)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -190,3 +191,23 @@ def test_uncommitted_batch_is_refused_and_rollback_forgets_it():
     assert len(index) == 0
     (copy,) = decide(WIRE_COPY, index=index)
     assert not copy.is_duplicate
+
+
+def test_template_reports_from_two_outlets_are_told_apart_by_their_numbers():
+    other_outlet = dataclasses.replace(MARKET_TUE, publisher="다른경제")
+    found = candidates_of(other_outlet, MARKET_MON)
+    assert found and all(not verdict.duplicate for _, verdict in found)
+    assert found[0][1].reason.startswith("numbers differ")
+
+
+def test_captions_of_different_scenes_from_two_outlets_are_not_duplicates():
+    _, b = decide(CAPTION_A, dataclasses.replace(CAPTION_B, publisher="다른포토"))
+    assert not b.is_duplicate
+
+
+def test_reissue_by_the_same_outlet_with_an_added_paragraph_is_a_near_duplicate():
+    reissue = dataclasses.replace(
+        ORIGINAL, url="https://news1.example.com/article/1-update", external_id="reissue",
+        body=ORIGINAL.body.replace("\n\ngildong@", "\n\n한편 KT 주가는 이날 1.2% 올랐다.\n\ngildong@"))
+    _, again = decide(ORIGINAL, reissue)
+    assert again.duplicate_of_index == 0

@@ -175,3 +175,13 @@ def test_batches_larger_than_one_transaction_link_across_batches(db, monkeypatch
     assert report.new == 5 and report.near_duplicates == 2
     stored = rows(db)
     assert stored["wire"].duplicate_of_id == stored["feed"].duplicate_of_id == stored["orig"].id
+
+
+def test_long_lived_index_forgets_articles_published_before_its_window(db, monkeypatch):
+    old = dataclasses.replace(ORIGINAL, published_at=ORIGINAL.published_at.replace(year=2020))
+    store(db, old)
+    monkeypatch.setattr(pipeline, "EVICT_EVERY_SECONDS", 0.0)
+    store(db, OTHER)  # the next batch evicts the 2020 article from this process's index
+    report = store(db, WIRE_COPY)
+    assert report.near_duplicates == 0
+    assert rows(db)["wire"].duplicate_of_id is None
