@@ -358,3 +358,10 @@ def test_https_is_verified_against_the_configured_certificates(tmp_path, monkeyp
         assert asyncio.run(run(fast_settings(trust_env=True))).text() == "<p>보안 연결</p>"
     finally:
         secure.close()
+
+
+def test_a_server_dripping_bytes_is_cut_off_by_the_total_timeout(server: LocalServer) -> None:
+    # Every byte arrives well within the read timeout; the whole answer never does.
+    server.add("/drip", Reply(body=b"x" * 40, drip=0.05))
+    with pytest.raises(FetchTimeout, match="total_timeout_seconds"):
+        fetch(server, "/drip", settings=fast_settings(read_timeout_seconds=0.5, total_timeout_seconds=0.3, retries=0))

@@ -26,6 +26,8 @@ class Reply:
     delay: float = 0.0
     # Close the connection after answering without saying so (as servers do with idle keep-alive connections).
     hang_up: bool = False
+    # Send the body one byte every `drip` seconds (a server that keeps a connection busy without finishing).
+    drip: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,12 @@ class LocalServer:
                     if "Content-Length" not in reply.headers:
                         self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    if reply.status != 304:
+                    if reply.status != 304 and reply.drip:
+                        for i in range(len(reply.body)):
+                            self.wfile.write(reply.body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    elif reply.status != 304:
                         self.wfile.write(reply.body)
                     if reply.headers.get("Connection") == "close" or reply.hang_up:
                         self.close_connection = True
