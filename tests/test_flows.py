@@ -165,3 +165,57 @@ def test_newsmon_reports_a_bad_configuration_by_key(tmp_path: Path, prefect_api:
     assert result.returncode == 2
     assert "subscriptions[0].when" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_polls_a_feed_over_http_and_warns_once_about_a_failing_one(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real local HTTP server: one good feed with full text, one that always answers 500. The good one is stored
+    once over three polls (then 304s); the bad one fails each poll, never stops the good one, and is reported to the
+    subscribers once, when it reaches failures_before_alert."""
+    from test_fetch_server import LocalServer, Reply, rss_feed
+    from test_web_flow import conditional
+
+    from flows.ingest import ingest
+    from models.web_store import source_health
+
+    monkeypatch.delenv("NEWSMON_DATABASE_URL", raising=False)
+    srv = LocalServer()
+    try:
+        feed = rss_feed([{"guid": "g-1", "link": "https://news.example.kr/a/1", "title": "KT, 새 AI 서비스 출시",
+                          "date": "Mon, 05 Jan 2026 09:00:00 +0900",
+                          "body": "<p>KT가 5일 새 인공지능 서비스를 내놓았다. 회사는 올해 가입자 100만 명을 목표로 "
+                                  "한다고 밝혔다.</p><p>업계에서는 통신사들이 인공지능 경쟁에 뛰어들었다는 평가가 "
+                                  "나온다.</p>"}])
+        srv.add("/feed", conditional(feed))
+        srv.add("/broken", Reply(500, body=b"oops"))
+        config = make_project(tmp_path)
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "failures_before_alert = 3", "failures_before_alert = 2\nretries = 0") + f"""
+[[sources]]
+name = "good-feed"
+kind = "rss"
+url = "{srv.url('/feed')}"
+allow_private = true
+respect_robots = false
+
+[[sources]]
+name = "bad-feed"
+kind = "rss"
+url = "{srv.url('/broken')}"
+allow_private = true
+respect_robots = false
+""", encoding="utf-8")
+        runs = [ingest(config_path=str(config), sources=["good-feed", "bad-feed"], send_digest=False)
+                for _ in range(3)]
+    finally:
+        srv.close()
+    assert [r["new"] for r in runs] == [1, 0, 0]
+    assert all(r["failed"] == ["bad-feed"] for r in runs)
+    assert "500" in runs[0]["sources"]["bad-feed"]
+    db = database(config)
+    with db.session() as s:
+        assert s.scalars(select(t.Article.title)).all() == ["KT, 새 AI 서비스 출시"]
+        good, bad = source_health(s, "good-feed"), source_health(s, "bad-feed")
+    assert good is not None and good.consecutive_failures == 0 and good.last_success_at is not None
+    assert bad is not None and bad.consecutive_failures == 3 and bad.failure_alerted_at is not None
+    assert srv.hits("/feed") == 3
