@@ -49,7 +49,8 @@ class DedupeSettings:
     story_title_overlap: float = 0.5
     story_overlap: float = 0.2
     story_min_shared: int = 2
-    # A term in more than this fraction of indexed articles does not count for stories.
+    # A term in more than this fraction of indexed articles, or in more than `story_max_postings` of them, does not
+    # count for finding a story (a posting list keeps that many newest articles).
     story_max_df: float = 0.02
     story_max_postings: int = 200
     # A process indexes the articles published or stored within the last `index_days` (rebuilt from the database on

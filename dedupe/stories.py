@@ -76,7 +76,9 @@ class StoryIndex:
     def match(self, terms: StoryTerms) -> StoryMatch | None:
         """The story `terms` belongs to (best-scoring recent article that passes the rule), or None."""
         n = max(1, len(self._entries))
-        max_df = max(3, self.settings.story_max_df * n)
+        # A term in more than 2% of the index, or in more articles than a posting list keeps, is too common to find
+        # an event by; the absolute cap also keeps the work per article the same however large the index grows.
+        max_df = min(max(3, self.settings.story_max_df * n), self.settings.story_max_postings)
         window = timedelta(hours=self.settings.story_window_hours)
         candidates: Counter[int] = Counter()
         for term in terms.title:
