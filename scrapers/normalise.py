@@ -32,6 +32,11 @@ _BYLINE_PAREN = re.compile(
 _SIGNOFF = re.compile(r"^(?:(?P<author>[가-힣]{2,4})\s*(?:기자|특파원)\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?:\(END\))?$")
 _IMAGE_MARKER = re.compile(r"^<?이미지를 클릭하시면 크게 보실 수 있습니다>?$")
 _RELATED_ITEM = re.compile(r"^(?:-|▶|☞|■ 관련기사|관련기사|\[관련기사\])\s*")
+# Chrome lines and related-article titles are short; a long line that happens to start with "-" (a Q&A transcript)
+# or to contain "채널 추가" (a tip-line glued to a one-line body) is article text.
+_SHORT_LINE = 150
+# A photo caption line ("▲ 기자가 필사한 문장 ... ⓒ 유영숙"); "▲" alone also starts list items (obituaries, posts).
+_CAPTION_CREDIT = re.compile(r"ⓒ|©|사진\s*[=:제]|\[사진|/\s*사진|제공\]?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,7 @@ def decode_entities(text: str) -> str:
 def strip_related_list(lines: list[str]) -> list[str]:
     """Drop the trailing block of related-article links ("- title" lines) that portals append."""
     end = len(lines)
-    while end > 0 and _RELATED_ITEM.match(lines[end - 1]):
+    while end > 0 and len(lines[end - 1]) < _SHORT_LINE and _RELATED_ITEM.match(lines[end - 1]):
         end -= 1
     return lines[:end] if len(lines) - end >= 2 or end < len(lines) and lines[-1].startswith(("▶", "☞")) else lines
 
@@ -78,7 +83,16 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
     kept: list[str] = []
     signed_off_at: int | None = None
     for i, line in enumerate(lines):
-        if _COPYRIGHT.search(line) and len(line) < 200:
+        if line.startswith("▲") and len(line) < _SHORT_LINE and _CAPTION_CREDIT.search(line):
+            continue  # a photo caption ("▲ ... ⓒ 홍길동"): its credit is not the copyright line
+        mark = _COPYRIGHT.search(line)
+        if mark and len(line) < 200:
+            # A one-line body with the copyright glued to its end keeps the text before it.
+            before = re.sub(r"[<(\[]?\s*저작권자\s*$", "", line[: mark.start()]).rstrip(" <([")
+            if len(before) >= 60:
+                text, by_author, by_outlet = _strip_byline(before)
+                author, publisher = author or by_author, publisher or by_outlet
+                kept.append(text)
             m = _COPYRIGHT_OUTLET.search(line)
             publisher = publisher or (m.group(1) if m else None)
             # Promotional lines between the reporter's sign-off and the copyright line are footer too.
@@ -90,7 +104,7 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
             while kept and (len(kept[-1]) < 300) and kept[-1] is not kept[0] and _looks_like_caption(kept, lines, i):
                 kept.pop()
             continue
-        if _CLUTTER.match(line):
+        if len(line) < _SHORT_LINE and _CLUTTER.match(line):
             continue
         sign = _SIGNOFF.match(line)
         if sign:

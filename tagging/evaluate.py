@@ -3,56 +3,34 @@
 from __future__ import annotations
 
 import gzip
-import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from newsmon.records import Article, Tag
+from newsmon.records import Article, SourceError, Tag
+from scrapers.local import iter_jsonl
 from tagging.rules import Watchlist
 from tagging.tagger import Tagger
-from tagging.text import strip_crawl_footer
 
 
 def _open_text(path: Path) -> IO[str]:
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def read_articles(path: str | Path) -> Iterator[Article]:
-    """Articles from a JSON Lines file (optionally .gz) in the corpus shape: id, title, publisher, author,
-    published_at, url, body. HTML entities are decoded and the crawler's footer is dropped."""
+def read_articles(path: str | Path, errors: list[SourceError] | None = None) -> Iterator[Article]:
+    """Articles from a JSON Lines file (optionally .gz) in the corpus shape, read exactly as `newsmon load` and the
+    jsonl source read them (scrapers.local: entities decoded, clutter and the crawler's footer dropped), so that
+    `newsmon tag`/`eval` score what the pipeline stores. A bad line goes to `errors` when given, else raises."""
     path = Path(path)
-    with _open_text(path) as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not a JSON object: {exc}") from None
-            yield Article(
-                source=path.name,
-                title=html.unescape(row.get("title") or ""),
-                body=strip_crawl_footer(html.unescape(row.get("body") or "")),
-                url=row.get("url"),
-                publisher=row.get("publisher"),
-                author=row.get("author"),
-                published_at=_parse_time(row.get("published_at")),
-                external_id=str(row["id"]) if "id" in row else None,
-                origin=f"{path}:{number}",
-            )
+    for item in iter_jsonl(path, path.name):
+        if isinstance(item, SourceError):
+            if errors is None:
+                raise ValueError(f"{item.where}: {item.reason}")
+            errors.append(item)
+            continue
+        yield item
 
 
 def tag_record(article: Article, tags: list[Tag]) -> dict:
