@@ -52,7 +52,7 @@ class DedupeSettings:
     # A term in more than this fraction of indexed articles, or in more than `story_max_postings` of them, does not
     # count for finding a story (a posting list keeps that many newest articles).
     story_max_df: float = 0.02
-    story_max_postings: int = 200
+    story_max_postings: int = 100
     # A process indexes the articles published or stored within the last `index_days` (rebuilt from the database on
     # first use); older articles are neither near-duplicate nor story candidates.
     index_days: float = 7.0

@@ -1,7 +1,8 @@
 """Stories: independently written articles about one event share a `story_key`, by key-term overlap in a time window.
 
 The rule, kept cheap and explainable: two articles are about one event when they were published within
-`story_window_hours`, share at least `story_min_shared` title terms (particles cut off, common words dropped), their
+`story_window_hours`, share at least `story_min_shared` title words (particles cut off, common words and numbers
+dropped), their
 titles' terms overlap to `story_title_overlap` and their title and lead terms together to `story_overlap`, each shared
 term weighted by its rarity (idf) among indexed articles and the overlap taken over the smaller side.
 A new article joins the story of its best match; with none it starts a story of its own.
@@ -47,6 +48,11 @@ class _StoryEntry:
     story_key: str
 
 
+def _is_number(term: str) -> bool:
+    """Numbers find no story on their own (they still count in the overlap score)."""
+    return term[0].isdigit()
+
+
 def new_story_key(title: str, lead: str, published_at: datetime | None) -> str:
     """A story key of the article that starts it: its day and a hash of its text (25 characters)."""
     day = published_at.strftime("%Y%m%d") if published_at else "00000000"
@@ -82,7 +88,7 @@ class StoryIndex:
         window = timedelta(hours=self.settings.story_window_hours)
         candidates: Counter[int] = Counter()
         for term in terms.title:
-            if self._df[term] > max_df:
+            if self._df[term] > max_df or _is_number(term):
                 continue
             candidates.update(self._postings.get(term, ()))
         best: StoryMatch | None = None
@@ -115,6 +121,8 @@ class StoryIndex:
             self._df[term] += 1
         cap = self.settings.story_max_postings
         for term in terms.title:
+            if _is_number(term):  # "2025", "30": shared by unrelated titles of every day; they only score
+                continue
             postings = self._postings.get(term)
             if postings is None:
                 self._postings[term] = [slot]
