@@ -58,7 +58,8 @@ def show(label: str, report: IngestReport, wall: float, tagger: TimedTagger) -> 
             seconds -= tagger.build_seconds  # counted below, once per process
         print(f"  {stage:<12}{seconds:9.2f}{seconds / wall:8.0%}")
     if tagger.build_seconds:
-        print(f"  {'tagger setup':<12}{tagger.build_seconds:9.2f}{tagger.build_seconds / wall:8.0%}  (Kiwi model, once)")
+        print(f"  {'tagger build':<12}{tagger.build_seconds:9.2f}{tagger.build_seconds / wall:8.0%}  "
+              "(construction only; Kiwi itself loads inside 'tag')")
     print(f"  {'other':<12}{wall - staged:9.2f}{(wall - staged) / wall:8.0%}  (index rebuild, sessions)")
     print(f"  {'total':<12}{wall:9.2f}   {report.read / wall:.0f} articles/s read, "
           f"{report.new / wall:.0f} stored/s; {report.tagged} tagged, {report.near_duplicates} near-duplicates")

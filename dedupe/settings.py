@@ -55,4 +55,4 @@ class DedupeSettings:
     story_max_postings: int = 100
     # A process indexes the articles published or stored within the last `index_days` (rebuilt from the database on
     # first use); older articles are neither near-duplicate nor story candidates.
-    index_days: float = 7.0
+    index_days: float = 3.0
