@@ -178,7 +178,8 @@ class DedupeIndex:
 def _duplicate_decision(signature: bytes, story_key: str, match: DuplicateMatch) -> Decision:
     if isinstance(match.kept, BatchKey):
         return Decision(signature, story_key, duplicate_of_index=match.kept.index, reason=match.reason)
-    return Decision(signature, story_key, duplicate_of_id=int(match.kept), reason=match.reason)  # type: ignore[call-overload]
+    kept_id = int(match.kept)  # type: ignore[call-overload]
+    return Decision(signature, story_key, duplicate_of_id=kept_id, reason=match.reason)
 
 
 def _story_terms(feats: TextFeatures, published_at: datetime | None) -> StoryTerms:

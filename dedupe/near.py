@@ -318,7 +318,7 @@ class NearDuplicateIndex:
         return None
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
-        """Every candidate (LSH and lead key) with the decision's verdict, most similar first: for reports and tuning."""
+        """Every candidate (LSH and lead key) with the decision's verdict, most similar first (reports, tuning)."""
         return [(entry.key, verdict) for entry, verdict in self._judged(fp, stop_at_first=False)]
 
     def _judged(self, fp: Fingerprint, *, stop_at_first: bool):
@@ -340,7 +340,9 @@ class NearDuplicateIndex:
             if stop_at_first and verdict.duplicate:
                 return
 
-    def add(self, key: Hashable, fp: Fingerprint, *, kept: Hashable | None = None, story_key: str | None = None) -> None:
+    def add(
+        self, key: Hashable, fp: Fingerprint, *, kept: Hashable | None = None, story_key: str | None = None
+    ) -> None:
         """Index `fp` under `key`; `kept` is the kept copy's key when `fp` is its duplicate (it must be indexed)."""
         if key in self._by_key:
             raise ValueError(f"near-duplicate index: key {key!r} is already indexed")

@@ -82,7 +82,8 @@ def _row(source_id: int, item: NewArticle) -> Article:
         story_key=item.story_key,
         minhash=item.minhash,
     )
-    row.tags = [Tag(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms)) for t in item.tags]
+    row.tags = [Tag(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms))
+                for t in item.tags]
     return row
 
 

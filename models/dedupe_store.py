@@ -63,8 +63,7 @@ def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[TagR
     for start in range(0, len(ids), 500):
         stmt = select(Tag).where(Tag.article_id.in_(ids[start : start + 500])).order_by(Tag.id)
         for tag in session.scalars(stmt):
-            found[tag.article_id].append(
-                TagRecord(kind=tag.kind, label=tag.label, score=tag.score, evidence=tag.evidence,  # type: ignore[arg-type]
-                          terms=tuple(tag.terms or ()))
-            )
+            record = TagRecord(kind=tag.kind, label=tag.label, score=tag.score,  # type: ignore[arg-type]
+                               evidence=tag.evidence, terms=tuple(tag.terms or ()))
+            found[tag.article_id].append(record)
     return found
