@@ -42,13 +42,16 @@ class Decision:
 
     A near-duplicate has exactly one of `duplicate_of_id` (a stored article: the kept copy) or `duplicate_of_index`
     (an earlier article of the same batch, by position: the kept copy, stored in this run). `signature` goes to
-    `articles.minhash`, `story_key` to `articles.story_key`; `reason` says why it is a duplicate."""
+    `articles.minhash`, `story_key` to `articles.story_key`; `reason` says why it is a duplicate. `fuller` marks a
+    duplicate with much more text than its kept copy (the full article after its truncated feed item): tag it itself
+    rather than copy the kept copy's tags."""
 
     signature: bytes
     story_key: str
     duplicate_of_id: int | None = None
     duplicate_of_index: int | None = None
     reason: str | None = None
+    fuller: bool = False
 
     @property
     def is_duplicate(self) -> bool:
@@ -135,7 +138,8 @@ class DedupeIndex:
         if match is not None:
             story_key = self.near.story_of(match.kept) or new_story_key(article.title, feats.lead, article.published_at)
             self.near.add(key, fp, kept=match.kept, story_key=story_key)
-            return _duplicate_decision(fp.signature, story_key, match)
+            fuller = fp.size >= self.settings.fuller_ratio * max(1, match.kept_size)
+            return _duplicate_decision(fp.signature, story_key, match, fuller)
         terms = _story_terms(feats, article.published_at)
         story = self.stories.match(terms)
         story_key = story.story_key if story else new_story_key(article.title, feats.lead, article.published_at)
@@ -175,11 +179,11 @@ class DedupeIndex:
         self.near.remove_many(keys)
 
 
-def _duplicate_decision(signature: bytes, story_key: str, match: DuplicateMatch) -> Decision:
+def _duplicate_decision(signature: bytes, story_key: str, match: DuplicateMatch, fuller: bool) -> Decision:
     if isinstance(match.kept, BatchKey):
-        return Decision(signature, story_key, duplicate_of_index=match.kept.index, reason=match.reason)
+        return Decision(signature, story_key, duplicate_of_index=match.kept.index, reason=match.reason, fuller=fuller)
     kept_id = int(match.kept)  # type: ignore[call-overload]
-    return Decision(signature, story_key, duplicate_of_id=kept_id, reason=match.reason)
+    return Decision(signature, story_key, duplicate_of_id=kept_id, reason=match.reason, fuller=fuller)
 
 
 def _story_terms(feats: TextFeatures, published_at: datetime | None) -> StoryTerms:

@@ -137,6 +137,7 @@ class DuplicateMatch:
     similarity: float
     containment: float
     reason: str
+    kept_size: int = 0  # the kept copy's shingle count
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +315,8 @@ class NearDuplicateIndex:
         for entry, verdict in self._judged(fp, stop_at_first=True):
             if verdict.duplicate:
                 root = entry.root
-                return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason)
+                return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
+                                      root.fingerprint.size)
         return None
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:

@@ -56,3 +56,6 @@ class DedupeSettings:
     # A process indexes the articles published or stored within the last `index_days` (rebuilt from the database on
     # first use); older articles are neither near-duplicate nor story candidates.
     index_days: float = 3.0
+    # A near-duplicate with this many times its kept copy's text (the full article after a truncated feed item) is
+    # tagged itself; other near-duplicates carry their kept copy's tags.
+    fuller_ratio: float = 1.5

@@ -241,21 +241,24 @@ def _tags(
     db: Database, tagger: ArticleTagger, records: list[Article], decisions: list[Decision], report: IngestReport
 ) -> list[list[Tag]]:
     """Tags for each article: computed for the kept copies, copied from the kept copy for near-duplicates (a copy of
-    one text tags alike, and a truncated feed item is better tagged by its full text)."""
+    one text tags alike, and a truncated feed item is better tagged by its full text). A near-duplicate with much
+    more text than its kept copy (the full article after its truncated feed item) is tagged itself."""
     started = time.perf_counter()
-    fresh = [i for i, d in enumerate(decisions) if not d.is_duplicate]
+    fresh = [i for i, d in enumerate(decisions) if not d.is_duplicate or d.fuller]
     tags: list[list[Tag]] = [[] for _ in records]
     if fresh:
         for i, found in zip(fresh, tagger.tag_many([records[i] for i in fresh])):
             tags[i] = list(found)
     report.tagged += len(fresh)
     report._time("tag", time.perf_counter() - started)
-    stored_kept = sorted({d.duplicate_of_id for d in decisions if d.duplicate_of_id is not None})
+    stored_kept = sorted({d.duplicate_of_id for d in decisions if d.duplicate_of_id is not None and not d.fuller})
     copied: dict[int, list[Tag]] = {}
     if stored_kept:
         with db.session() as session:
             copied = tags_of(session, stored_kept)
     for i, d in enumerate(decisions):
+        if d.fuller:
+            continue
         if d.duplicate_of_index is not None:
             tags[i] = tags[d.duplicate_of_index]
         elif d.duplicate_of_id is not None:

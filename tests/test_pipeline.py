@@ -185,3 +185,14 @@ def test_long_lived_index_forgets_articles_published_before_its_window(db, monke
     report = store(db, WIRE_COPY)
     assert report.near_duplicates == 0
     assert rows(db)["wire"].duplicate_of_id is None
+
+
+def test_full_article_after_its_truncated_feed_item_is_tagged_itself(db):
+    tagger = CountingTagger()
+    store(db, TRUNCATED, tagger=tagger)
+    full = dataclasses.replace(ORIGINAL, title=ORIGINAL.title + "(종합)", external_id="full")
+    report = store(db, full, tagger=tagger)
+    assert report.near_duplicates == 1
+    assert tagger.seen == [TRUNCATED.title, full.title]  # not copied from the short feed item
+    stored = rows(db)
+    assert stored["full"].duplicate_of_id == stored["feed"].id
