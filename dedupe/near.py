@@ -70,16 +70,22 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+# The signature format: bump it whenever shingling, hashing or signing changes, so stored signatures made the old way
+# are re-signed at rebuild instead of compared with new ones.
+SIGNATURE_FORMAT = b"M1"
+
+
 def pack(hashvalues: np.ndarray) -> bytes:
-    """The `articles.minhash` column form: the hash values as little-endian unsigned 32-bit ints."""
-    return np.asarray(hashvalues, dtype="<u4").tobytes()
+    """The `articles.minhash` column form: the format tag, then the hash values as little-endian unsigned 32-bit ints."""
+    return SIGNATURE_FORMAT + np.asarray(hashvalues, dtype="<u4").tobytes()
 
 
 def unpack(blob: bytes, num_perm: int) -> np.ndarray | None:
-    """Hash values from the column, or None when the blob was made with another number of permutations."""
-    if len(blob) != 4 * num_perm:
+    """Hash values from the column, or None when the blob was made another way (format, number of permutations)."""
+    tag = len(SIGNATURE_FORMAT)
+    if blob[:tag] != SIGNATURE_FORMAT or len(blob) != tag + 4 * num_perm:
         return None
-    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+    return np.frombuffer(blob[tag:], dtype="<u4").astype(np.uint32)
 
 
 _default_signers: dict[DedupeSettings, Signer] = {}

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class DedupeSettings:
     # MinHash over character shingles of the whitespace-free core text. Changing num_perm, shingle or seed makes
-    # stored signatures incomparable: stored rows are then re-signed from their bodies at rebuild.
+    # stored signatures incomparable: stored rows are then re-signed from their bodies at rebuild (for num_perm; for
+    # shingle or seed, bump dedupe.near.SIGNATURE_FORMAT too).
     num_perm: int = 128
     shingle: int = 5
     seed: int = 1

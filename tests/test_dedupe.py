@@ -211,3 +211,16 @@ def test_reissue_by_the_same_outlet_with_an_added_paragraph_is_a_near_duplicate(
         body=ORIGINAL.body.replace("\n\ngildong@", "\n\n한편 KT 주가는 이날 1.2% 올랐다.\n\ngildong@"))
     _, again = decide(ORIGINAL, reissue)
     assert again.duplicate_of_index == 0
+
+
+def test_signatures_of_another_format_are_signed_again_at_rebuild():
+    (kept,) = decide(ORIGINAL)
+
+    class Row:
+        id, title, body, published_at, publisher = 7, ORIGINAL.title, ORIGINAL.body, ORIGINAL.published_at, "연합뉴스"
+        minhash, duplicate_of_id, story_key = kept.signature[2:], None, kept.story_key  # no format tag
+
+    rebuilt = DedupeIndex.rebuild([Row()])
+    assert rebuilt.resigned == 1
+    (copy,) = decide(WIRE_COPY, index=rebuilt)
+    assert copy.duplicate_of_id == 7
