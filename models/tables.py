@@ -69,7 +69,8 @@ class Article(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     story_key: Mapped[str | None] = mapped_column(String(64), index=True)
-    # MinHash signature of the normalised text (near-duplicate index), as packed unsigned 32-bit ints.
+    # MinHash signature of the core text (near-duplicate index): a format tag, then little-endian uint32 values
+    # (dedupe.near.pack); a row without one, or of another format, is signed again when an index is rebuilt.
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     source: Mapped[Source] = relationship()
