@@ -49,11 +49,15 @@ class IngestReport:
     new_ids: list[int] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     failure: SourceError | None = None
+    # The source answered 304 to a conditional GET: nothing to read, which is a success.
+    not_modified: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         if self.failure:
             return f"{self.source}: FAILED: {self.failure.reason}"
+        if self.not_modified and not self.read:
+            return f"{self.source}: not modified since the last poll"
         parts = [f"{self.read} read", f"{self.new} new", f"{self.already_stored + self.repeated_in_batch} already seen"]
         if self.near_duplicates:
             parts.append(f"{self.near_duplicates} of the new are near-duplicates")
@@ -181,7 +185,8 @@ def store_source_result(
     Exact duplicates (canonical URL, text hash) are not stored; near-duplicates are stored pointing at the kept copy
     and carry its tags (copied, not recomputed); every stored article gets a story key. The tagger is called only
     when something new is not a near-duplicate."""
-    report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure)
+    report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure,
+                          not_modified=result.not_modified)
     articles = result.articles
     if date_range is not None:
         in_range = [a for a in articles if a.published_at in date_range]

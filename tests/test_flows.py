@@ -212,6 +212,7 @@ respect_robots = false
     assert [r["new"] for r in runs] == [1, 0, 0]
     assert all(r["failed"] == ["bad-feed"] for r in runs)
     assert "500" in runs[0]["sources"]["bad-feed"]
+    assert runs[1]["sources"]["good-feed"] == "good-feed: not modified since the last poll"
     db = database(config)
     with db.session() as s:
         assert s.scalars(select(t.Article.title)).all() == ["KT, 새 AI 서비스 출시"]
