@@ -31,6 +31,15 @@ def _config() -> Config:
     return load_config(state["config"])
 
 
+def _prefect_server() -> None:
+    """Run flows against a running `newsmon serve`'s Prefect server when there is one (no temporary server)."""
+    from flows.serve import use_running_server
+
+    api_url = use_running_server()
+    if api_url:
+        typer.echo(f"newsmon: using the Prefect server of the running `newsmon serve` ({api_url})", err=True)
+
+
 def _echo_reports(summary: dict) -> None:
     for line in summary["sources"].values():
         typer.echo(line, err=True)
@@ -42,9 +51,10 @@ def run(
     no_digest: Annotated[bool, typer.Option("--no-digest", help="store only; send no digest")] = False,
 ) -> None:
     """Run one ingest cycle: read every source, store what is new, send digests of new matches."""
+    _config()  # fail fast, before Prefect starts, on a bad configuration
+    _prefect_server()
     from flows.ingest import ingest
 
-    _config()  # fail fast, before Prefect starts, on a bad configuration
     summary = ingest(config_path=state["config"], sources=source, send_digest=not no_digest)
     _echo_reports(summary)
     if summary["failed"]:
@@ -66,14 +76,15 @@ def backfill(
     digest: Annotated[bool, typer.Option("--digest/--no-digest", help="also send digests of what it finds")] = False,
 ) -> None:
     """Load the articles published in a date range; re-running it stores nothing twice."""
-    from flows.ingest import backfill as backfill_flow
-
     first, last = _day(since), _day(until)
     if last < first:
         raise typer.BadParameter(f"--until {until} is before --since {since}")
     config = _config()
     for name in source or []:
         config.source(name)
+    _prefect_server()
+    from flows.ingest import backfill as backfill_flow
+
     summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"], send_digest=digest)
     _echo_reports(summary)
     typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
@@ -102,6 +113,7 @@ def digest(
 
         run_digests(resources.database(config), config, subscriptions=subscription, dry_run=True)
         return
+    _prefect_server()
     from flows.ingest import digest as digest_flow
 
     digest_flow(config_path=state["config"], subscriptions=subscription)

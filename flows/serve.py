@@ -3,6 +3,7 @@ deployments served against it, both stopped cleanly on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,29 @@ from newsmon.config import Config, config_path
 from newsmon.errors import NewsmonError
 
 SERVER_START_TIMEOUT = 120.0
+
+
+def serve_state_file() -> Path:
+    """Where a running `newsmon serve` says which Prefect API it serves against (under PREFECT_HOME)."""
+    return Path(os.environ["PREFECT_HOME"]).expanduser() / "newsmon-serve.json"
+
+
+def use_running_server() -> str | None:
+    """Point this process at the Prefect server of a running `newsmon serve`, if there is one and it is healthy, so
+    a `newsmon run` or `backfill` by hand skips starting a temporary server (10-20 s) and shows up in the same UI.
+    Must run before Prefect is imported. Returns the API URL used, or None."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    try:
+        state = json.loads(serve_state_file().read_text(encoding="utf-8"))
+        os.kill(int(state["pid"]), 0)
+        api_url = str(state["api_url"])
+        if httpx.get(f"{api_url}/health", timeout=2).status_code != 200:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError):
+        return None
+    os.environ["PREFECT_API_URL"] = api_url
+    return api_url
 
 
 class ServerError(NewsmonError):
@@ -118,12 +142,14 @@ def serve_forever(config: Config, explicit_path: str | None, port: int = 4200) -
         os.environ["PREFECT_API_URL"] = api_url  # before Prefect is first imported, below
         ui = api_url.removesuffix("/api")
         print(f"newsmon: Prefect UI at {ui}  (Ctrl-C stops)", flush=True)
+        serve_state_file().write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), encoding="utf-8")
         from prefect import serve
 
         serve(*build_deployments(config, path), limit=2)
     except KeyboardInterrupt:
         pass
     finally:
+        serve_state_file().unlink(missing_ok=True)
         if server is not None:
             stop(server)
             print("newsmon: Prefect server stopped", flush=True)

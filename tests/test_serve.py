@@ -77,6 +77,13 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
         assert backfill.returncode == 0, backfill.stderr[-2000:]
         wait_for(lambda: completed_runs(api, "on-demand") >= 1, 120, "the backfill run", proc, log)
         assert "Prefect UI at http://127.0.0.1:" in log.read_text()
+
+        # A `newsmon run` by hand while serve runs uses serve's Prefect server, not a temporary one of its own.
+        by_hand = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--no-digest"], env=env,
+                                 capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        assert by_hand.returncode == 0, by_hand.stderr[-2000:]
+        assert f"using the Prefect server of the running `newsmon serve` ({api})" in by_hand.stderr
+        assert "Starting temporary server" not in by_hand.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -87,3 +94,4 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{api}/health", timeout=2)  # the child Prefect server is gone too
     assert "Prefect server stopped" in log.read_text()
+    assert not (tmp_path / "prefect" / "newsmon-serve.json").exists()
