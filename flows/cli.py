@@ -12,7 +12,7 @@ import typer
 
 import flows  # noqa: F401  (sets Prefect's home and telemetry before Prefect is imported)
 from newsmon.config import Config, load_config
-from newsmon.errors import NewsmonError
+from newsmon.errors import InputError, NewsmonError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="newsmon: fetch, dedupe, tag and digest Korean news about the companies and topics you watch.")
@@ -160,7 +160,10 @@ def tag(
     from tagging.evaluate import tag_jsonl
 
     _require_file(path)
-    count = tag_jsonl(path, _config().watchlist, sys.stdout)
+    try:
+        count = tag_jsonl(path, _config().watchlist, sys.stdout)
+    except ValueError as exc:  # a malformed line: tag/eval score whole files, so they stop and name it
+        raise InputError(str(exc)) from None
     typer.echo(f"tagged {count} articles", err=True)
 
 
@@ -176,7 +179,11 @@ def evaluate(
 
     _require_file(path)
     _require_file(labels)
-    typer.echo(format_report(run_eval(labels, path, _config().watchlist), details=not quiet))
+    try:
+        report = run_eval(labels, path, _config().watchlist)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    typer.echo(format_report(report, details=not quiet))
 
 
 @app.command()

@@ -19,5 +19,9 @@ class SourceFailure(NewsmonError):
         self.reason = reason
 
 
+class InputError(NewsmonError):
+    """A file given on the command line cannot be read as asked; the message names the file and line."""
+
+
 class DeliveryError(NewsmonError):
     """A channel refused or failed a digest; the message names the channel, never its secret."""

@@ -107,3 +107,16 @@ def test_digest_preview_writes_html(project: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "<html" in html.lower() and "MS와 거대언어 개발" in html
+
+
+def test_tag_names_a_malformed_line_without_a_traceback(project: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(RECORDS[0], ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "--config", str(project), "tag", str(bad)],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert f"{bad}:2" in done.stderr and "not valid JSON" in done.stderr
+    assert "Traceback" not in done.stderr
