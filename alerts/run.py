@@ -364,8 +364,8 @@ def send_notice(
         for channel in sub.channels:
             channels.setdefault((channel.env, channel.apprise_config), channel)
     if not channels:
-        console.write(render_notice(subject, body, "text").title + "\n" + render_notice(subject, body, "text").body
-                      + "\n")
+        notice = render_notice(subject, body, "text")
+        console.write(notice.title + "\n" + notice.body + "\n")
         console.flush()
         return []
     errors = []
