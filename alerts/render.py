@@ -97,6 +97,12 @@ def _meta(item: DigestItem) -> list[str]:
     return [x for x in (item.outlet, item.published, ", ".join(t.name for t in item.tags)) if x]
 
 
+def _evidence(item: DigestItem, escape: Callable[[str], str], before: str, after: str) -> str:
+    """The item's evidence, escaped for the format, with each matched term between `before` and `after`."""
+    return "".join(f"{before}{escape(s)}{after}" if hit else escape(s)
+                   for s, hit in emphasis_segments(item.evidence, item.terms))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Plain text (the console)
 # ---------------------------------------------------------------------------------------------------------------
@@ -112,8 +118,7 @@ def _text(digest: Digest, shown: int) -> str:
             if item.url:
                 lines.append(f"  {item.url}")
             if item.evidence:
-                ev = "".join(f"[{s}]" if hit else s for s, hit in emphasis_segments(item.evidence, item.terms))
-                lines.append(f"  \u201c{ev}\u201d")
+                lines.append(f"  \u201c{_evidence(item, str, '[', ']')}\u201d")
             if item.also_in:
                 lines.append("  also in: " + ", ".join(c.outlet for c in item.also_in))
         lines.append("")
@@ -144,9 +149,7 @@ def _markdown(digest: Digest, shown: int) -> str:
             lines.append(f"- **{_md_link(item.title, item.url)}**  ")
             lines.append("  " + escape_markdown(" · ".join(_meta(item))) + "  ")
             if item.evidence:
-                ev = "".join(f"**{escape_markdown(s)}**" if hit else escape_markdown(s)
-                             for s, hit in emphasis_segments(item.evidence, item.terms))
-                lines.append(f"  \u201c{ev}\u201d  ")
+                lines.append(f"  \u201c{_evidence(item, escape_markdown, '**', '**')}\u201d  ")
             if item.also_in:
                 lines.append("  also in: " + ", ".join(_md_link(c.outlet, c.url) for c in item.also_in))
         lines.append("")
@@ -169,9 +172,7 @@ def _slack_link(text: str, url: str | None) -> str:
 def _slack_item(item: DigestItem) -> str:
     lines = [f"• *{_slack_link(item.title, item.url)}*", escape_slack(" · ".join(_meta(item)))]
     if item.evidence:
-        ev = "".join(f"*{escape_slack(s)}*" if hit else escape_slack(s)
-                     for s, hit in emphasis_segments(item.evidence, item.terms))
-        lines.append(f">{ev}")
+        lines.append(">" + _evidence(item, escape_slack, "*", "*"))
     if item.also_in:
         lines.append("also in: " + ", ".join(_slack_link(c.outlet, c.url) for c in item.also_in))
     return "\n".join(lines)
