@@ -98,16 +98,15 @@ def keys_of(article: Article) -> tuple[str | None, str]:
 
 
 def drop_exact_duplicates(
-    articles: Sequence[Article], stored_urls: set[str], stored_hashes: set[str]
+    articles: Sequence[Article], keys: Sequence[tuple[str | None, str]], stored_urls: set[str], stored_hashes: set[str]
 ) -> tuple[list[tuple[Article, str | None, str]], int, int]:
-    """Keep the first of each URL/text within the batch and none already stored.
+    """Keep the first of each URL/text within the batch and none already stored; `keys[i]` is `keys_of(articles[i])`.
     Returns (kept with keys, how many were already stored, how many repeated within the batch)."""
     kept: list[tuple[Article, str | None, str]] = []
     seen_urls: set[str] = set()
     seen_hashes: set[str] = set()
     already = repeated = 0
-    for article in articles:
-        url, digest = keys_of(article)
+    for article, (url, digest) in zip(articles, keys, strict=True):
         if (url and url in stored_urls) or digest in stored_hashes:
             already += 1
         elif (url and url in seen_urls) or digest in seen_hashes:
@@ -208,7 +207,7 @@ def _store_batch(
         with db.session() as session:
             keys = [keys_of(a) for a in articles]
             urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
-        kept, already, repeated = drop_exact_duplicates(articles, urls, hashes)
+        kept, already, repeated = drop_exact_duplicates(articles, keys, urls, hashes)
         report.already_stored += already
         report.repeated_in_batch += repeated
         report._time("exact", time.perf_counter() - started)
