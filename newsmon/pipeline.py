@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -16,7 +16,7 @@ from dedupe.exact import canonical_url, content_hash
 from dedupe.settings import DedupeSettings
 from models.articles_store import NewArticle, ensure_source, insert_articles, stored_keys
 from models.db import Database
-from models.dedupe_store import recent_for_dedupe, tags_of
+from models.dedupe_store import DedupeRow, recent_for_dedupe, tags_of
 from newsmon.records import Article, SourceError, Tag
 from scrapers.base import SourceResult
 
@@ -154,12 +154,11 @@ def dedupe_index(db: Database) -> DedupeIndex:
         state.index.evict_before(since)
         state.evicted_at = time.monotonic()
     with db.session() as session:
-        for row in _tracking_max(state, recent_for_dedupe(session, since, after_id=state.max_id)):
-            state.index.add_stored([row])
+        state.index.add_stored(_tracking_max(state, recent_for_dedupe(session, since, after_id=state.max_id)))
     return state.index
 
 
-def _tracking_max(state: _IndexState, rows):  # type: ignore[no-untyped-def]
+def _tracking_max(state: _IndexState, rows: Iterator[DedupeRow]) -> Iterator[DedupeRow]:
     for row in rows:
         state.max_id = max(state.max_id, row.id)
         yield row
