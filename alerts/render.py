@@ -7,14 +7,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from alerts.digest import Digest, DigestGroup, DigestItem, emphasis_segments
-
-Format = Literal["text", "markdown", "slack", "html"]
-FORMATS: tuple[Format, ...] = ("text", "markdown", "slack", "html")
 
 # Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
 DEFAULT_LIMITS: dict[str, int] = {"text": 1_000_000, "markdown": 32_000, "slack": 35_000, "html": 100_000}

@@ -178,7 +178,6 @@ def open_deliveries(
     max_attempts: int,
     is_dead: Callable[[str | None], bool] = lambda owner: False,
     subscriptions: Sequence[str] | None = None,
-    digest_id: int | None = None,
 ) -> list[DeliveryTicket]:
     """Deliveries a run may take: pending or failed ones with attempts left, and `sending` ones whose run is gone
     (its claim is older than `stale_before`, or `is_dead` says its owner process no longer runs)."""
@@ -192,8 +191,6 @@ def open_deliveries(
     )
     if subscriptions is not None:
         query = query.where(g.subscription.in_(list(subscriptions)))
-    if digest_id is not None:
-        query = query.where(d.digest_id == digest_id)
     tickets = [DeliveryTicket(*row) for row in session.execute(query)]
     return [tk for tk in tickets if tk.status != SENDING or _abandoned(tk, stale_before, is_dead)]
 
@@ -270,8 +267,3 @@ def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetim
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
-
-
-def delivery_states(session: Session, digest_id: int) -> dict[str, str]:
-    rows = session.execute(select(t.Delivery.channel, t.Delivery.status).where(t.Delivery.digest_id == digest_id))
-    return {r.channel: r.status for r in rows}
