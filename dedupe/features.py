@@ -108,13 +108,6 @@ def strip_reporters(text: str) -> str:
     return _strip_backwards(text, _REPORTER_TITLE, _REPORTER_NAME, 10)
 
 
-def shingles(core: str, k: int) -> set[str]:
-    """Character k-grams of the whitespace-free core (the whole core when shorter than k)."""
-    if len(core) <= k:
-        return {core} if core else set()
-    return {core[i:i + k] for i in range(len(core) - k + 1)}
-
-
 def _hash_set(values: set[str]) -> np.ndarray:
     """Strings as a sorted array of distinct crc32 values: 4 bytes each, where a set of ints costs about 50."""
     return np.unique(np.fromiter((zlib.crc32(v.encode()) for v in values), dtype=np.uint32, count=len(values)))

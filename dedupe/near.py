@@ -16,9 +16,8 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from dedupe.features import TextFeatures, features
+from dedupe.features import TextFeatures
 from dedupe.settings import DedupeSettings
-from newsmon.records import Article
 
 _SCHEME = "affine32"
 
@@ -86,16 +85,6 @@ def unpack(blob: bytes, num_perm: int) -> np.ndarray | None:
     if blob[:tag] != SIGNATURE_FORMAT or len(blob) != tag + 4 * num_perm:
         return None
     return np.frombuffer(blob[tag:], dtype="<u4").astype(np.uint32)
-
-
-_default_signers: dict[DedupeSettings, Signer] = {}
-
-
-def signature(article: Article, settings: DedupeSettings | None = None) -> bytes:
-    """The packed MinHash of `article`'s core text, for the `articles.minhash` column."""
-    settings = settings or DedupeSettings()
-    signer = _default_signers.setdefault(settings, Signer(settings))
-    return pack(signer.hashvalues(features(article.title, article.body).core))
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,9 +357,6 @@ class NearDuplicateIndex:
         if lead_key is not None:
             self._lead_keys.add(lead_key, entry.slot)
 
-    def remove(self, key: Hashable) -> None:
-        self.remove_many([key])
-
     def remove_many(self, keys: list[Hashable]) -> None:
         """Drop entries; duplicates of a dropped kept copy become kept copies themselves."""
         gone: set[int] = set()
@@ -395,14 +381,8 @@ class NearDuplicateIndex:
         entry.key = new
         self._by_key[new] = entry
 
-    def kept_of(self, key: Hashable) -> Hashable:
-        return self._by_key[key].root.key
-
     def story_of(self, key: Hashable) -> str | None:
         return self._by_key[key].story_key
-
-    def set_story(self, key: Hashable, story_key: str) -> None:
-        self._by_key[key].story_key = story_key
 
     def evict_before(self, cutoff: datetime) -> int:
         """Drop entries published before `cutoff` (entries with no time stay); returns how many went."""
