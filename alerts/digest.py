@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
@@ -139,12 +139,9 @@ def display_name(watchlist: Watchlist, kind: str, label: str) -> str:
     return rule.name if rule else label
 
 
-def local_time(when: datetime | None, zone: str) -> str | None:
-    if when is None:
-        return None
+def local_time(when: datetime, zone: str) -> str:
+    """`when` as the subscriber reads it, e.g. "2025-12-28 09:30 KST"."""
     if when.tzinfo is None:  # stored naive (SQLite): the store writes UTC
-        from datetime import timezone
-
         when = when.replace(tzinfo=timezone.utc)
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -193,7 +190,7 @@ def build_digest(
             title=clean_text(lead.title) or "(untitled)",
             url=safe_url(lead.url),
             outlet=clean_text(lead.outlet),
-            published=local_time(lead.published_at, zone),
+            published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
             evidence=clean_text(top.evidence),
             terms=tuple(dict.fromkeys(clean_text(x) for g in relevant for x in g.terms if clean_text(x))),
@@ -208,12 +205,11 @@ def build_digest(
     )
     ids = tuple(m.article_id for m in matches)
     stories = sum(len(g.items) for g in digest_groups)
-    local_now = now.astimezone(ZoneInfo(zone))
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
         title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
-        created=local_now.strftime("%Y-%m-%d %H:%M %Z"),
+        created=local_time(now, zone),
         timezone=zone,
         company_counts=tuple(company_counts.most_common()),
         topic_counts=tuple(topic_counts.most_common()),
