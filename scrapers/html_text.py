@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -40,7 +41,9 @@ def _hidden(tag: Tag) -> bool:
 def fragment_text(html: str) -> str:
     """Text of an HTML fragment (a feed's content:encoded or description)."""
     if "<" not in html:
-        return "\n".join(l.strip() for l in html.splitlines() if l.strip())
+        # No markup, but still HTML: its entities (`&quot;`, `&amp;`) are decoded as the parser below would.
+        text = html_lib.unescape(html)
+        return "\n".join(l.strip() for l in text.splitlines() if l.strip())
     soup = BeautifulSoup(html, "lxml")
     root = soup.body or soup
     return element_text(root)

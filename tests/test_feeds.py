@@ -254,3 +254,10 @@ def test_item_reissued_under_a_new_guid_is_known_by_its_link(server: LocalServer
                               content_type="application/rss+xml"))
     [second] = poll([feed_source(server)], {"test-feed": first.state})
     assert len(first.articles) == 1 and second.articles == []
+
+
+def test_entities_in_markup_free_titles_and_summaries_are_decoded() -> None:
+    document = rss_feed([{"guid": "g1", "title": "&quot;철밥통 없다&quot; AT&amp;T",
+                          "description": "&quot;요약&quot; 문장 &amp; 끝"}])
+    [item] = parse_feed(document, source="s", url="u").items
+    assert item.title == '"철밥통 없다" AT&T' and item.summary == '"요약" 문장 & 끝'
