@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -111,10 +111,6 @@ def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle
     return ids
 
 
-def count_articles(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Article)) or 0
-
-
 @dataclass(frozen=True, slots=True)
 class ExportRow:
     """A stored article as `newsmon export` prints it; `kept_*` name the kept copy of a near-duplicate."""
@@ -156,9 +152,3 @@ def iter_export(session: Session, batch: int = 1000) -> Iterator[ExportRow]:
             yield ExportRow(*r, companies=companies, topics=topics)
         last = rows[-1][0]
 
-
-def article_ids_between(session: Session, since: datetime, until: datetime, sources: Sequence[str] | None) -> list[int]:
-    stmt = select(Article.id).where(Article.published_at >= since, Article.published_at < until)
-    if sources:
-        stmt = stmt.join(Source).where(Source.name.in_(sources))
-    return list(session.scalars(stmt.order_by(Article.id)))

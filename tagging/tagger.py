@@ -332,8 +332,3 @@ class Tagger:
             evidence=doc.sentence_text(evidence_hit.start),
             terms=terms,
         )
-
-
-def tag_article(tagger: Tagger, article: Article) -> list[Tag]:
-    """The tags of one article (a plain function for pipelines that pass the tagger in)."""
-    return tagger.tag(article)
