@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -23,6 +23,7 @@ from alerts.digest import Digest, build_digest, clean_text
 from alerts.render import render, render_notice
 from models import outbox
 from models.db import Database
+from models.tables import utcnow
 from newsmon.config import Config
 from newsmon.errors import ConfigError, DeliveryError
 
@@ -48,10 +49,6 @@ class DigestReport:
     def as_dict(self) -> dict[str, object]:
         """Plain data for a flow's return value and logs (channel labels only, never URLs)."""
         return asdict(self)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def select_subscriptions(config: Config, names: list[str] | None, when: str | None) -> list[Subscription]:
