@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterable
 from urllib.parse import quote, urldefrag, urljoin
 
 from bs4 import BeautifulSoup
@@ -18,8 +17,6 @@ from scrapers.errors import ExtractionError, FetchError
 from scrapers.feeds import FeedItem, parse_feed
 from scrapers.fetch import FetchedResponse, Fetcher
 from scrapers.pages import ExtractedPage, clean_text, extract_page
-
-WEB_KINDS = frozenset({"rss", "page", "listing", "search"})
 
 
 async def read_web_sources(
@@ -160,12 +157,9 @@ class _SourceReader:
         response = await self._fetch(self.source.url, purpose="html", state=self.state)
         if response.not_modified:
             return self._not_modified(response)
-        page = await asyncio.to_thread(
-            extract_page, response.content, response.url, profile=self.source.profile,
-            content_type=response.content_type,
-        )
+        page = await self._extract(response)
         if not page.ok:
-            raise ExtractionError(self.source.name, response.url, _no_article(page))
+            raise ExtractionError(self.source.name, response.url, page.missing())
         self._mark_seen(self.source.url)
         return self._result([self._page_article(page, key=self.source.url, publisher=self.source.publisher)],
                             response)
@@ -236,10 +230,7 @@ class _SourceReader:
         """The extracted article at `link` (found inside fetched content), or None with the error recorded."""
         try:
             response = await self._fetch(link, purpose="html", state=None)
-            page = await asyncio.to_thread(
-                extract_page, response.content, response.url, profile=self.source.profile,
-                content_type=response.content_type,
-            )
+            page = await self._extract(response)
         except FetchError as exc:
             self.errors.append(SourceError(self.source.name, exc.url, exc.reason))
             return None
@@ -247,9 +238,14 @@ class _SourceReader:
             self.errors.append(SourceError(self.source.name, link, f"unexpected {type(exc).__name__}: {exc}"))
             return None
         if not page.ok:
-            self.errors.append(SourceError(self.source.name, response.url, _no_article(page)))
+            self.errors.append(SourceError(self.source.name, response.url, page.missing()))
             return None
         return page
+
+    async def _extract(self, response: FetchedResponse) -> ExtractedPage:
+        # Parsing a page is CPU work: off the event loop, so other sources' fetches keep going.
+        return await asyncio.to_thread(extract_page, response.content, response.url, profile=self.source.profile,
+                                       content_type=response.content_type)
 
     def _page_article(self, page: ExtractedPage, *, key: str, publisher: str | None) -> Article:
         return Article(
@@ -310,7 +306,7 @@ def listing_links(html: str, base_url: str, pattern: str) -> list[str]:
     base = soup.find("base", href=True)
     base_url = urljoin(base_url, base["href"]) if base is not None else base_url
     wanted = re.compile(pattern)
-    return list(_unique(
+    return list(dict.fromkeys(
         url for a in soup.find_all("a", href=True)
         if (url := urldefrag(urljoin(base_url, a["href"].strip()))[0]).startswith(("http://", "https://"))
         and wanted.search(url)
@@ -324,15 +320,3 @@ def _read_texts(items: list[FeedItem]) -> None:
 
 def _item_keys(item: FeedItem) -> tuple[str, ...]:
     return (item.key,) if not item.link or item.link == item.key else (item.key, item.link)
-
-
-def _unique(urls: Iterable[str]) -> Iterable[str]:
-    seen: set[str] = set()
-    for url in urls:
-        if url not in seen:
-            seen.add(url)
-            yield url
-
-
-def _no_article(page: ExtractedPage) -> str:
-    return page.missing()
