@@ -11,6 +11,7 @@ import pytest
 from dedupe.batch import DedupeIndex, DedupeStateError, dedupe_batch
 from dedupe.features import features
 from dedupe.near import fingerprint
+from models.dedupe_store import DedupeRow
 from newsmon.records import Article
 
 KST = timezone(timedelta(hours=9))
@@ -112,6 +113,12 @@ def decide(*articles: Article, index: DedupeIndex | None = None):
     return decisions
 
 
+def stored_row(row_id: int, article: Article, minhash: bytes, story_key: str) -> DedupeRow:
+    """`article` as `models.dedupe_store.recent_for_dedupe` yields it once stored under `row_id`."""
+    return DedupeRow(row_id, article.title, article.body, article.published_at, article.publisher, minhash, None,
+                     story_key)
+
+
 def candidates_of(new: Article, old: Article) -> list:
     index = DedupeIndex()
     decide(old, index=index)
@@ -172,11 +179,7 @@ def test_rebuilt_index_finds_duplicates_of_what_was_stored():
     first = DedupeIndex()
     (kept,) = decide(ORIGINAL, index=first)
 
-    class Row:
-        id, title, body, published_at, publisher = 7, ORIGINAL.title, ORIGINAL.body, ORIGINAL.published_at, "연합뉴스"
-        minhash, duplicate_of_id, story_key = kept.signature, None, kept.story_key
-
-    rebuilt = DedupeIndex.rebuild([Row()])
+    rebuilt = DedupeIndex.rebuild([stored_row(7, ORIGINAL, kept.signature, kept.story_key)])
     assert rebuilt.resigned == 0
     (copy,) = decide(WIRE_COPY, index=rebuilt)
     assert copy.duplicate_of_id == 7 and copy.story_key == kept.story_key
@@ -216,11 +219,8 @@ def test_reissue_by_the_same_outlet_with_an_added_paragraph_is_a_near_duplicate(
 def test_signatures_of_another_format_are_signed_again_at_rebuild():
     (kept,) = decide(ORIGINAL)
 
-    class Row:
-        id, title, body, published_at, publisher = 7, ORIGINAL.title, ORIGINAL.body, ORIGINAL.published_at, "연합뉴스"
-        minhash, duplicate_of_id, story_key = kept.signature[2:], None, kept.story_key  # no format tag
-
-    rebuilt = DedupeIndex.rebuild([Row()])
+    no_format_tag = kept.signature[2:]
+    rebuilt = DedupeIndex.rebuild([stored_row(7, ORIGINAL, no_format_tag, kept.story_key)])
     assert rebuilt.resigned == 1
     (copy,) = decide(WIRE_COPY, index=rebuilt)
     assert copy.duplicate_of_id == 7
