@@ -1,4 +1,4 @@
-"""The polite HTTP fetcher: one shared pool, global and per-host limits, retries, conditional GET, caps."""
+"""The polite HTTP fetcher: a connection pool per host, global and per-host limits, retries, conditional GET, caps."""
 
 from __future__ import annotations
 
@@ -185,7 +185,7 @@ class Fetcher:
     def _transport(self, url: str) -> httpx.AsyncBaseTransport:
         if self._shared_transport is not None:
             return self._shared_transport
-        key = _host_key(url)
+        key = origin(url)
         transport = self._transports.get(key)
         if transport is None:
             if self._ssl_context is None:
@@ -396,11 +396,6 @@ class Fetcher:
             gate = self._gate(url)
             gate.delay = max(self.settings.per_host_delay_seconds, delay)
             return rules
-
-
-def _host_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def _error_args(error: FetchError) -> tuple:
