@@ -39,11 +39,10 @@ class TimedTagger:
 
     def tag_many(self, articles):  # type: ignore[no-untyped-def]
         if self._tagger is None:
-            from tagging.rules import Watchlist
             from tagging.tagger import Tagger
 
             started = time.perf_counter()
-            self._tagger = Tagger(Watchlist.model_validate(self._config.watchlist.model_dump()))
+            self._tagger = Tagger(self._config.watchlist)
             self.build_seconds = time.perf_counter() - started
         return self._tagger.tag_many(articles)
 
