@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -12,8 +11,8 @@ from test_fetch_server import (  # noqa: F401
     KOREAN_PARAGRAPHS,
     LocalServer,
     Reply,
-    Seen,
     article_page,
+    conditional,
     fast_settings,
     rss_feed,
     server,
@@ -35,17 +34,6 @@ def poll(sources: list[SourceConfig], states: dict[str, SourceState] | None = No
 
 def feed_source(srv: LocalServer, path: str = "/feed", **options: object) -> SourceConfig:
     return SourceConfig(name="test-feed", kind="rss", url=srv.url(path), allow_private=True, **options)
-
-
-def serve_with_etag(body: bytes, content_type: str = "application/rss+xml; charset=utf-8"):  # type: ignore[no-untyped-def]
-    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-
-    def route(seen: Seen) -> Reply:
-        if seen.headers.get("if-none-match") == etag:
-            return Reply(304, headers={"ETag": etag}, content_type=None)
-        return Reply(body=body, headers={"ETag": etag}, content_type=content_type)
-
-    return route
 
 
 # -- the real snapshots ------------------------------------------------------------------------------------------------
@@ -73,7 +61,7 @@ def test_twelve_snapshots_yield_the_union_of_their_items_and_unchanged_repolls_a
     articles = []
     state: dict[str, SourceState] = {}
     for document in documents:
-        server.add("/feed", serve_with_etag(document))
+        server.add("/feed", conditional(document))
         for attempt in range(2):
             [result] = poll([source], state, settings=fast_settings(max_bytes=2_000_000))
             assert result.failure is None, result.failure

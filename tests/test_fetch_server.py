@@ -1,10 +1,11 @@
 """A real HTTP server on 127.0.0.1 for the web-source tests: routes are plain functions, requests are recorded.
 
-Imported by test_fetch.py, test_feeds.py and test_pages.py; it holds no tests itself.
+Imported by the fetch, feed, page and web-flow tests; it holds no tests itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 import threading
 import time
@@ -136,6 +137,18 @@ def fast_settings(**overrides: object) -> FetchSettings:
     )
     values.update(overrides)
     return FetchSettings(**values)  # type: ignore[arg-type]
+
+
+def conditional(body: bytes, content_type: str = "application/rss+xml; charset=utf-8") -> Route:
+    """A route serving `body` with an ETag, and a 304 to a request that sends that ETag back."""
+    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+
+    def route(seen: Seen) -> Reply:
+        if seen.headers.get("if-none-match") == etag:
+            return Reply(304, headers={"ETag": etag}, content_type=None)
+        return Reply(body=body, headers={"ETag": etag}, content_type=content_type)
+
+    return route
 
 
 def rss_feed(items: list[dict[str, str]], *, title: str = "테스트일보 전체기사", encoding: str = "utf-8",

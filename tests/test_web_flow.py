@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-from test_fetch_server import KOREAN_PARAGRAPHS, LocalServer, Reply, Seen, fast_settings, rss_feed, server  # noqa: F401
+# `server` is a fixture; test_flows imports `conditional` from here.
+from test_fetch_server import (  # noqa: F401
+    KOREAN_PARAGRAPHS,
+    LocalServer,
+    Reply,
+    conditional,
+    fast_settings,
+    rss_feed,
+    server,
+)
 
 from flows.web import fetch_all, record_health
 from models.db import Database
@@ -24,18 +31,6 @@ def make_config(sources: list[SourceConfig], **fetch: object) -> Config:
 
 def feed_source(srv: LocalServer, name: str, path: str = "/feed") -> SourceConfig:
     return SourceConfig(name=name, kind="rss", url=srv.url(path), allow_private=True)
-
-
-def conditional(body: bytes):  # type: ignore[no-untyped-def]
-    """A route that answers 304 to a request carrying the ETag of `body`."""
-    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-
-    def route(seen: Seen) -> Reply:
-        if seen.headers.get("if-none-match") == etag:
-            return Reply(304, headers={"ETag": etag})
-        return Reply(body=body, headers={"ETag": etag}, content_type="application/rss+xml; charset=utf-8")
-
-    return route
 
 
 ITEMS = [
