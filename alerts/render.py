@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape as escape_html
 
-from alerts.digest import Digest, DigestGroup, DigestItem, emphasis_segments
+from alerts.digest import Digest, DigestGroup, DigestItem, clean_text, emphasis_segments
 
 # Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
 DEFAULT_LIMITS: dict[str, int] = {"text": 1_000_000, "markdown": 32_000, "slack": 35_000, "html": 100_000}
@@ -267,8 +268,6 @@ def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int
 
 def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None) -> Rendered:
     """A one-off operational notice (a source failing, say) in `fmt`: its words are data, escaped like article text."""
-    from alerts.digest import clean_text
-
     limit = limit or DEFAULT_LIMITS[fmt]
     subject = clean_text(subject)
     lines = [clean_text(line) for line in body.splitlines()] or [""]
@@ -279,11 +278,10 @@ def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None
                   {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}]
         return Rendered(fmt, subject, text, 0, 0, blocks)
     if fmt == "html":
-        from markupsafe import escape
-
-        html = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{escape(subject)}</title></head>'
-                f'<body><h1 style="font-size:18px;">{escape(subject)}</h1>'
-                + "".join(f'<p style="margin:4px 0;overflow-wrap:anywhere;">{escape(line)}</p>' for line in lines)
+        title = escape_html(subject)
+        html = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{title}</title></head>'
+                f'<body><h1 style="font-size:18px;">{title}</h1>'
+                + "".join(f'<p style="margin:4px 0;overflow-wrap:anywhere;">{escape_html(line)}</p>' for line in lines)
                 + "</body></html>")
         return Rendered(fmt, subject, _cut(html, limit), 0, 0)
     if fmt == "markdown":
