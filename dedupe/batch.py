@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dedupe.features import TextFeatures, features
-from dedupe.near import DuplicateMatch, NearDuplicateIndex, Signer, fingerprint, pack, unpack
+from dedupe.near import DuplicateMatch, NearDuplicateIndex, Signer, fingerprint, unpack
 from dedupe.settings import DedupeSettings
 from dedupe.stories import StoryIndex, StoryTerms, new_story_key
 from newsmon.errors import NewsmonError
@@ -196,4 +196,4 @@ def dedupe_batch(articles: Sequence[Article], index: DedupeIndex) -> list[Decisi
     return index.decide(articles)
 
 
-__all__ = ["BatchKey", "Decision", "DedupeIndex", "DedupeStateError", "StoredRow", "dedupe_batch", "pack"]
+__all__ = ["BatchKey", "Decision", "DedupeIndex", "DedupeStateError", "StoredRow", "dedupe_batch"]
