@@ -12,30 +12,22 @@ from zoneinfo import ZoneInfo
 
 from newsmon.records import Article, SourceError
 from scrapers.base import SourceResult
+from scrapers.dates import parse_datetime
 from scrapers.normalise import clean_body, decode_entities, normalise_whitespace, parse_text_article
 
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".json")
 # Naive times in files (the corpus writes "2025-12-28 00:00") are read in this zone unless told otherwise.
 DEFAULT_ZONE = ZoneInfo("Asia/Seoul")
-_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y.%m.%d %H:%M", "%Y.%m.%d. %H:%M", "%Y-%m-%d")
 
 
 def parse_time(value: str, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
-    """A timestamp as written in files: ISO 8601 with or without offset, or the usual Korean portal forms."""
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _TIME_FORMATS:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"unrecognised date {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    """A timestamp as written in files (ISO 8601 with or without offset, the usual Korean portal forms), read by
+    the same parser as feeds and pages; raises ValueError naming the value."""
+    parsed = parse_datetime(value, zone)
+    if parsed is None:
+        raise ValueError(f"unrecognised date {value!r}")
+    return parsed
 
 
 def read_text_file(path: Path, source: str) -> Article:
