@@ -179,9 +179,10 @@ def build_digest(
             copies = [(m.outlet, m.url)] if m is not lead else []
             copies += [(c.outlet, c.url) for c in m.also_in]
             for outlet, url in copies:
-                if clean_text(outlet) not in seen_outlets:
-                    seen_outlets.add(clean_text(outlet))
-                    also.append(Copy(clean_text(outlet), safe_url(url)))
+                outlet = clean_text(outlet)
+                if outlet not in seen_outlets:
+                    seen_outlets.add(outlet)
+                    also.append(Copy(outlet, safe_url(url)))
         tag_views = tuple(TagView(g.kind, g.label, clean_text(display_name(watchlist, g.kind, g.label)), g.score)
                           for g in relevant)
         for view in tag_views:
