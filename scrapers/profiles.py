@@ -54,8 +54,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         # span.up/down/steady: the live share price MT inserts after a listed company's name.
         "drop": [".util_box", "table.article_photo", ".ad", ".adH", "#recommend", ".article_related",
                  "span.up", "span.down", "span.steady"],
-        # Series pages (MT리포트) chain several articles, each closing with its reporters' names on one line.
-        "drop_lines": [r"^(?:(?:[가-힣]{1,4}=)?[가-힣]{2,4}\s*(?:인턴|수습|디자인)?기자\s*(?:,\s*|$))+$"],
+        # Series pages (MT리포트) close each article with its reporters' names on one line: pages._BYLINE_LINE
+        # drops those on every site.
     },
 }
 
