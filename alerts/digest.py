@@ -173,7 +173,7 @@ def build_digest(
         if not relevant:
             continue
         top = relevant[0]  # tags come strongest first
-        seen_outlets = {lead.outlet}
+        seen_outlets = {clean_text(lead.outlet)}
         also: list[Copy] = []
         for m in story:
             copies = [(m.outlet, m.url)] if m is not lead else []

@@ -78,6 +78,17 @@ def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(
     assert "also in: 조선일보" in text and "also in: 매일경제" in text
 
 
+def test_a_copy_from_the_entrys_own_outlet_is_not_listed_as_another_outlet(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    first = kt_article(stored, outlet="연합뉴스\u200e ")  # as stored, before cleaning
+    stored.article("KT 믿음 공개 (재송)", outlet="연합뉴스", duplicate_of=first, tags=[])
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
+
+    [item] = digest_of(db, config).groups[0].items
+
+    assert item.outlet == "연합뉴스" and item.also_in == ()
+
+
 def test_header_counts_groups_and_local_time(any_db: Database, tmp_path: Path) -> None:
     stored = Stored(any_db)
     kt_article(stored, published_at=datetime(2025, 12, 28, 0, 5, tzinfo=timezone.utc))
