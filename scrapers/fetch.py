@@ -9,7 +9,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -18,6 +17,7 @@ import httpx
 from scrapers.addresses import internal_reason, origin
 from scrapers.base import SourceState
 from scrapers.config import FetchSettings
+from scrapers.dates import parse_datetime
 from scrapers.encoding import decode_document
 from scrapers.errors import (
     BlockedAddress,
@@ -90,12 +90,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    when = parse_datetime(value, timezone.utc)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
