@@ -89,7 +89,7 @@ async def fetch_pages(urls: list[str], settings: FetchSettings) -> tuple[float, 
         return time.perf_counter() - start, time.process_time() - cpu, sum(sizes)
 
 
-async def bare_client(bases: list[str], pages: int, per_host: int, concurrency: int) -> float:
+async def bare_client(bases: list[str], pages: int, concurrency: int) -> float:
     """The same pages through raw keep-alive sockets and no HTTP library: what the machine and server allow."""
 
     async def worker(base: str, count: int) -> None:
@@ -120,7 +120,7 @@ def run_setup(label: str, bases: list[str], args: argparse.Namespace, settings: 
     # Best of --repeat runs: the machine is shared, and the figure sought is what the fetcher can do.
     seconds, cpu, total = min(asyncio.run(fetch_pages(urls, settings)) for _ in range(args.repeat))
     rate = args.pages / seconds
-    bare = max(asyncio.run(bare_client(bases, args.pages, settings.per_host_connections, concurrency))
+    bare = max(asyncio.run(bare_client(bases, args.pages, concurrency))
                for _ in range(args.repeat))
     print(f"{label}: raw sockets, no HTTP library: {bare:.0f} pages/s ({100 * bare / ideal:.0f}% of ideal) -- "
           "what this machine and server allow right now")
