@@ -321,7 +321,7 @@ def run_digests(
             digest = runner.build(sub)
             if digest is None:
                 continue
-            console.write(render(digest, "text", max_items=sub.max_entries).body + "\n")
+            runner.console.send_text(Outgoing(digest, sub.max_entries))
             reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True))
         return reports
 
