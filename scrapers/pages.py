@@ -171,8 +171,8 @@ def clean_text(text: str) -> tuple[str, str | None, str | None]:
 
 def _clean(lines: list[str]) -> tuple[str, str | None, str | None]:
     """The shared normaliser's clutter/byline/caption rules, plus a reporter's name alone on the last line."""
-    lines = normalise_whitespace("\n".join(lines)).split("\n")
-    kept, author, outlet = clean_lines([line for line in lines if line])
+    # normalise_whitespace leaves no empty lines, and clean_lines keeps none.
+    kept, author, outlet = clean_lines(normalise_whitespace("\n".join(lines)).split("\n"))
     body: list[str] = []
     for line in kept:
         if _BYLINE_LINE.match(line):
@@ -190,7 +190,7 @@ def _headline(soup: BeautifulSoup, fallback: str | None) -> str:
         text = " ".join(h1.get_text(" ", strip=True).split())
         if len(text) >= 8 and text in " ".join(page_title.split()):
             return text
-    return _strip_suffix(page_title or fallback or "")
+    return _strip_suffix(page_title)
 
 
 def _strip_suffix(title: str) -> str:
