@@ -98,7 +98,6 @@ class LocalServer:
                 pass
 
         self.httpd = _QuietServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.base = f"{'https' if tls else 'http'}://{host}:{self.httpd.server_address[1]}"
