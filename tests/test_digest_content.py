@@ -11,13 +11,13 @@ import markdown
 import pytest
 from sqlalchemy import func, select
 
-from alerts.digest import build_digest
+from alerts.config import DeliveryPolicy
+from alerts.deliver import AppriseNotifier
 from alerts.render import SLACK_MAX_BLOCKS, render
-from alerts.run import run_digests, send_notice, write_preview
+from alerts.run import DigestRunner, run_digests, send_notice, write_preview
 from digest_fixtures import BASE_TIME, Stored, kt_article, make_config
 from models import tables as t
 from models.db import Database
-from models.outbox import unsent_matches
 
 NOW = datetime(2025, 12, 28, 1, 0, tzinfo=timezone.utc)
 EVIL = ("KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1)</script> [x](https://evil.example)"
@@ -50,12 +50,11 @@ def naver_article(stored: Stored, title: str = "네이버, 하이퍼클로바X �
 
 
 def digest_of(db: Database, config, name: str = "team"):  # type: ignore[no-untyped-def]
+    """The digest a run would build now for subscription `name` (through the run's own query and builder)."""
     sub = next(s for s in config.subscriptions if s.name == name)
-    with db.session() as s:
-        matches = unsent_matches(s, sub.name, companies=sub.companies, topics=sub.topics, match=sub.match,
-                                 min_score=sub.min_score, include_outlets=sub.include_outlets,
-                                 exclude_outlets=sub.exclude_outlets)
-    return build_digest(sub, matches, config.watchlist, now=NOW)
+    runner = DigestRunner(db, config, notifier=AppriseNotifier({}), console=io.StringIO(), policy=DeliveryPolicy(),
+                          clock=lambda: NOW)
+    return runner.build(sub)
 
 
 def test_duplicates_and_story_mates_become_one_entry_naming_the_other_outlets(
