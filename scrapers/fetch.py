@@ -246,10 +246,6 @@ class Fetcher:
                     raise failed.error from None
                 wait = self._backoff(attempt)
                 if failed.wait is not None:
-                    if failed.wait > settings.backoff_max_seconds:
-                        raise type(failed.error)(
-                            *_error_args(failed.error),
-                        ) from None
                     wait = max(wait, failed.wait)
                 await self._sleep(wait)
         raise AssertionError("unreachable")
@@ -310,6 +306,10 @@ class Fetcher:
             wait = retry_after_seconds(response.headers.get("retry-after"))
             if wait is not None:
                 reason += f" (Retry-After {wait:g}s)"
+                if wait > self.settings.backoff_max_seconds:
+                    # Longer than a poll should wait: not retried now, the next poll tries again.
+                    reason += "; the wait asked for is longer than fetch.backoff_max_seconds, so not retried"
+                    raise HTTPStatusError(source, url, reason, status)
             raise _Attempt(HTTPStatusError(source, url, reason, status), wait)
         content_type = response.headers.get("content-type", "")
         etag = response.headers.get("etag")
@@ -393,13 +393,6 @@ class Fetcher:
             gate = self._gate(url)
             gate.delay = max(self.settings.per_host_delay_seconds, delay)
             return rules
-
-
-def _error_args(error: FetchError) -> tuple:
-    reason = error.reason + "; the wait asked for is longer than fetch.backoff_max_seconds, so not retried"
-    if isinstance(error, HTTPStatusError):
-        return (error.source, error.url, reason, error.status)
-    return (error.source, error.url, reason)
 
 
 def _describe(exc: Exception) -> str:

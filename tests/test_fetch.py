@@ -96,6 +96,7 @@ def test_retry_after_beyond_the_cap_fails_at_once(server: LocalServer) -> None:
     with pytest.raises(HTTPStatusError) as info:
         fetch(server, "/limited")
     assert server.hits("/limited") == 1 and "Retry-After 3600s" in str(info.value)
+    assert info.value.status == 429 and "backoff_max_seconds" in str(info.value)
 
 
 def test_retry_after_reads_http_dates() -> None:
