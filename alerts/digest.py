@@ -194,7 +194,7 @@ def build_digest(
             published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
             evidence=clean_text(top.evidence),
-            terms=tuple(dict.fromkeys(clean_text(x) for g in relevant for x in g.terms if clean_text(x))),
+            terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
             also_in=tuple(also),
         )
         groups.setdefault((top.kind, top.label), []).append((top.score, item))
