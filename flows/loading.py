@@ -13,28 +13,15 @@ from models.articles_store import iter_export
 from models.db import Database
 from newsmon.config import Config
 from newsmon.pipeline import BATCH_SIZE, ArticleTagger, IngestReport, store_source_result
-from newsmon.records import Article, SourceError
+from newsmon.records import SourceError
 from scrapers.base import SourceResult
-from scrapers.local import JSONL_SUFFIXES, TEXT_SUFFIXES, iter_jsonl, read_text_file
-
-
-class _LazyTagger:
-    """Builds the configured tagger (and so loads Kiwi) only when a batch has something new to tag."""
-
-    def __init__(self, config: Config) -> None:
-        self._config = config
-        self._tagger: ArticleTagger | None = None
-
-    def tag_many(self, articles):  # type: ignore[no-untyped-def]
-        if self._tagger is None:
-            self._tagger = resources.tagger(self._config)
-        return self._tagger.tag_many(articles)
+from scrapers.local import iter_local
 
 
 def load_paths(config: Config, paths: list[Path], source: str) -> Iterator[str]:
     """Store each path's articles; yields one line per skipped record and one summary line per path."""
     db = resources.database(config)
-    tagger = _LazyTagger(config)
+    tagger = resources.tagger(config)  # cheap: Kiwi loads only when something new is tagged
     zone = ZoneInfo(config.schedule.timezone)
     for path in paths:
         report = IngestReport(source=source)
@@ -71,7 +58,7 @@ def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SI
         yield SourceResult(source, failure=SourceError(source, str(path), "path does not exist"))
         return
     chunk = SourceResult(source)
-    for item in _records(path, source, zone):
+    for item in iter_local(path, source, zone):
         if isinstance(item, SourceError):
             chunk.errors.append(item)
         else:
@@ -81,26 +68,6 @@ def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SI
                 chunk = SourceResult(source)
     if chunk.articles or chunk.errors:
         yield chunk
-
-
-def _records(path: Path, source: str, zone: ZoneInfo) -> Iterator[Article | SourceError]:
-    files = [path] if path.is_file() else sorted(
-        p for p in path.rglob("*") if p.is_file() and p.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES)
-    )
-    for file in files:
-        try:
-            if file.name.endswith(JSONL_SUFFIXES):
-                yield from iter_jsonl(file, source, zone)
-            else:
-                yield read_text_file(file, source)
-        except (OSError, UnicodeDecodeError, EOFError, ValueError) as exc:
-            yield SourceError(source, str(file), _reason(exc))
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text (byte {exc.start}: {exc.reason})"
-    return str(exc) or type(exc).__name__
 
 
 def export_lines(config: Config) -> Iterator[dict[str, Any]]:

@@ -72,7 +72,8 @@ def article_from_record(record: dict[str, Any], source: str, origin: str, zone: 
     )
 
 
-def _open(path: Path) -> IO[str]:
+def open_text(path: Path) -> IO[str]:
+    """A text file, or its gzip-compressed form (`.gz`), as UTF-8."""
     if path.name.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8")
     return path.open("r", encoding="utf-8")
@@ -80,7 +81,7 @@ def _open(path: Path) -> IO[str]:
 
 def iter_jsonl(path: Path, source: str, zone: ZoneInfo = DEFAULT_ZONE) -> Iterator[Article | SourceError]:
     """Each line's Article, or a SourceError naming the file and line; a bad line never stops the rest."""
-    with _open(path) as handle:
+    with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -99,6 +100,19 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith(TEXT_SUFFIXES + JSONL_SUFFIXES))
 
 
+def iter_local(path: Path, source: str, zone: ZoneInfo = DEFAULT_ZONE) -> Iterator[Article | SourceError]:
+    """Each article of a file or folder of text and JSON Lines files, streamed; a bad file or line comes as a
+    SourceError naming it and the rest goes on. The path must exist."""
+    for file in _files(path):
+        try:
+            if file.name.endswith(JSONL_SUFFIXES):
+                yield from iter_jsonl(file, source, zone)
+            else:
+                yield read_text_file(file, source)
+        except (OSError, UnicodeDecodeError, EOFError, ValueError) as exc:
+            yield SourceError(source, str(file), _reason(exc))
+
+
 def read_local(source: str, path: Path, zone: ZoneInfo = DEFAULT_ZONE) -> SourceResult:
     """Read a file or folder of text and JSON Lines articles. A missing path fails the source; a bad file or line
     is reported and skipped."""
@@ -106,15 +120,11 @@ def read_local(source: str, path: Path, zone: ZoneInfo = DEFAULT_ZONE) -> Source
     if not path.exists():
         result.failure = SourceError(source, str(path), "path does not exist")
         return result
-    for file in _files(path):
-        try:
-            if file.name.endswith(JSONL_SUFFIXES):
-                for item in iter_jsonl(file, source, zone):
-                    (result.errors if isinstance(item, SourceError) else result.articles).append(item)  # type: ignore[arg-type]
-            else:
-                result.articles.append(read_text_file(file, source))
-        except (OSError, UnicodeDecodeError, EOFError, ValueError) as exc:
-            result.errors.append(SourceError(source, str(file), _reason(exc)))
+    for item in iter_local(path, source, zone):
+        if isinstance(item, SourceError):
+            result.errors.append(item)
+        else:
+            result.articles.append(item)
     return result
 
 

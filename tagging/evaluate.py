@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -10,13 +9,9 @@ from pathlib import Path
 from typing import IO
 
 from newsmon.records import Article, SourceError, Tag
-from scrapers.local import iter_jsonl
+from scrapers.local import iter_jsonl, open_text
 from tagging.rules import Watchlist
 from tagging.tagger import Tagger
-
-
-def _open_text(path: Path) -> IO[str]:
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
 
 
 def read_articles(path: str | Path, errors: list[SourceError] | None = None) -> Iterator[Article]:
@@ -112,7 +107,7 @@ def read_labels(path: str | Path) -> dict[str, dict]:
     """Hand labels by article id: {"id", "companies": [...], "topics": [...], "note"?}."""
     path = Path(path)
     labels = {}
-    with _open_text(path) as lines:
+    with open_text(path) as lines:
         for number, line in enumerate(lines, 1):
             if line.strip():
                 try:

@@ -52,13 +52,16 @@ def test_load_stores_a_jsonl_file_and_reports_it(config, corpus):
     assert lines == [f"{corpus}: 6 read, 6 new, 0 already seen, 2 of the new are near-duplicates"]
 
 
-def test_loading_the_same_file_twice_adds_nothing_and_loads_no_tagger(config, corpus, monkeypatch):
+def test_loading_the_same_file_twice_adds_nothing_and_tags_nothing(config, corpus, monkeypatch):
     list(loading.load_paths(config, [corpus], "files"))
 
-    def no_tagger(_config):
-        raise AssertionError("nothing is new: the tagger must not be built")
+    class RefusingTagger:
+        """Building a Tagger is free (Kiwi loads on first use); using one when nothing is new is the cost to avoid."""
 
-    monkeypatch.setattr(resources, "tagger", no_tagger)
+        def tag_many(self, articles):
+            raise AssertionError("nothing is new: nothing may be tagged (and so Kiwi never loads)")
+
+    monkeypatch.setattr(resources, "tagger", lambda _config: RefusingTagger())
     lines = list(loading.load_paths(config, [corpus], "files"))
     assert lines == [f"{corpus}: 6 read, 0 new, 6 already seen"]
     assert len(list(loading.export_lines(config))) == 6
