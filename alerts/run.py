@@ -297,7 +297,7 @@ def run_digests(
     when: str | None = None,
     dry_run: bool = False,
     env: Mapping[str, str] = os.environ,
-    console: TextIO = sys.stdout,
+    console: TextIO | None = None,
     notifier: Notifier | None = None,
     policy: DeliveryPolicy = DeliveryPolicy(),
     after_send: Callable[[str], None] | None = None,
@@ -312,7 +312,8 @@ def run_digests(
     """
     subs = select_subscriptions(config, subscriptions, when)
     runner = DigestRunner(
-        db, config, notifier=notifier or AppriseNotifier(env, base_dir=config.base_dir), console=console,
+        db, config, notifier=notifier or AppriseNotifier(env, base_dir=config.base_dir),
+        console=console or sys.stdout,  # looked up per call: whatever stdout is now, not at import
         policy=policy, after_send=after_send, sleep=sleep,
     )
     if dry_run:
@@ -350,12 +351,13 @@ def send_notice(
     body: str,
     *,
     env: Mapping[str, str] = os.environ,
-    console: TextIO = sys.stdout,
+    console: TextIO | None = None,
     notifier: Notifier | None = None,
 ) -> list[str]:
     """Send a one-off operational notice to every distinct channel of every subscription (the console when there is
     none). One try per channel, nothing recorded; failures are logged without secrets and returned, never raised."""
     notifier = notifier or AppriseNotifier(env, base_dir=config.base_dir)
+    console = console or sys.stdout
     channels: dict[tuple[str | None, str | None], Channel] = {}
     for sub in config.subscriptions:
         for channel in sub.channels:

@@ -19,3 +19,5 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 # newsmon's own loggers (delivery warnings, skipped records) show in the Prefect UI next to the flow's logs.
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "newsmon")
+# Digest delivery logs from its per-channel threads, which carry no flow-run context: keep those local, quietly.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
