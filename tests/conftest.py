@@ -89,3 +89,23 @@ def prefect_api() -> str:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def db(sqlite_url: str):  # type: ignore[no-untyped-def]
+    """A migrated database in a fresh SQLite file, disposed afterwards."""
+    from models.db import Database
+
+    database = Database(sqlite_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def any_db(database_url: str):  # type: ignore[no-untyped-def]
+    """A migrated database on each backend: a SQLite file, and PostgreSQL where it runs."""
+    from models.db import Database
+
+    database = Database(database_url)
+    yield database
+    database.dispose()

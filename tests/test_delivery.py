@@ -28,13 +28,6 @@ HOOK_SECRET = "hk_5ecr3t_9f2e"
 SUBJECT_KO = "KT, 거대언어모델 '믿:음' 공개"
 
 
-@pytest.fixture
-def db(sqlite_url: str) -> Database:
-    database = Database(sqlite_url)
-    yield database
-    database.dispose()
-
-
 def states(db: Database) -> dict[str, str]:
     with db.session() as s:
         return dict(s.execute(select(t.Delivery.channel, t.Delivery.status)).tuples().all())

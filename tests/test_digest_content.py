@@ -24,22 +24,6 @@ EVIL = ("KT <!channel> <@U024BE7LH> <https://evil.example|click> <script>alert(1
         " @everyone *굵게* ~취소~")
 
 
-@pytest.fixture
-def db(sqlite_url: str) -> Database:
-    """A fresh SQLite file (for what only renders)."""
-    database = Database(sqlite_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def any_db(database_url: str) -> Database:
-    """A fresh database: a SQLite file, and PostgreSQL where it runs (for what queries and records)."""
-    database = Database(database_url)
-    yield database
-    database.dispose()
-
-
 def naver_article(stored: Stored, title: str = "네이버, 하이퍼클로바X 희망퇴직 없이 확대", **kw) -> int:  # type: ignore[no-untyped-def]
     return stored.article(
         title,

@@ -41,21 +41,6 @@ ITEMS = [
 ]
 
 
-@pytest.fixture
-def db(sqlite_url: str) -> Database:
-    database = Database(sqlite_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def any_db(database_url: str) -> Database:
-    """SQLite, and PostgreSQL where one runs."""
-    database = Database(database_url)
-    yield database
-    database.dispose()
-
-
 def test_state_is_persisted_so_the_second_poll_is_a_304(server: LocalServer, any_db: Database) -> None:
     db = any_db
     server.add("/feed", conditional(rss_feed(ITEMS)))
