@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 # `server` is a fixture; test_flows imports `conditional` from here.
 from test_fetch_server import (  # noqa: F401
     KOREAN_PARAGRAPHS,
