@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from newsmon.zones import check_timezone
+from tagging.rules import Watchlist
 
 
 class Channel(BaseModel):
@@ -60,8 +65,6 @@ class Subscription(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from newsmon.config import check_timezone
-
         return check_timezone(value)
 
     @model_validator(mode="after")
@@ -83,3 +86,17 @@ class DeliveryPolicy(BaseModel):
     claim_timeout_seconds: float = Field(default=900.0, ge=0)
     # Attempts over all runs after which a failing delivery is left as failed and no longer retried.
     max_attempts_total: int = Field(default=30, ge=1)
+
+
+class AlertSettings(Protocol):
+    """What digest runs read of the configuration: the subscriptions, the watchlist (for display names) and the
+    folder relative apprise configuration paths are resolved against. app.config.Config provides it."""
+
+    @property
+    def subscriptions(self) -> Sequence[Subscription]: ...
+
+    @property
+    def watchlist(self) -> Watchlist: ...
+
+    @property
+    def base_dir(self) -> Path: ...

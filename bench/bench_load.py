@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.loading import store_paths  # noqa: E402
+from app.config import DEFAULT_CONFIG, load_config  # noqa: E402
+from ingest.context import IngestContext, StoredIndex  # noqa: E402
+from ingest.loading import store_paths  # noqa: E402
+from ingest.pipeline import IngestReport  # noqa: E402
 from models.db import Database  # noqa: E402
-from newsmon.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from newsmon import pipeline  # noqa: E402
-from newsmon.pipeline import IngestReport  # noqa: E402
 
 STAGES = ("parse", "exact", "near", "tag", "store")
 
@@ -75,18 +75,18 @@ def main() -> None:
         db = Database(f"sqlite:///{folder}/bench.db")
         tagger = TimedTagger(config)
         started = time.perf_counter()
-        report = store_paths(db, tagger, [args.corpus], "bench", zone)
+        report = store_paths(IngestContext.open(db, tagger, config.dedupe), [args.corpus], "bench", zone)
         show("first load", report, time.perf_counter() - started, tagger)
-        pipeline.forget_index(db)
+        fresh = StoredIndex(db, config.dedupe)
         started = time.perf_counter()
-        with pipeline._state(db).lock:
-            index = pipeline.dedupe_index(db)
+        with fresh.lock:
+            index = fresh.current()
         print(f"index rebuild from the database (a new process): {len(index)} articles in "
               f"{time.perf_counter() - started:.2f} s, {index.resigned} re-signed")
         if args.again:
             again = TimedTagger(config)
             started = time.perf_counter()
-            report = store_paths(db, again, [args.corpus], "bench", zone)
+            report = store_paths(IngestContext.open(db, again, config.dedupe), [args.corpus], "bench", zone)
             show("second load", report, time.perf_counter() - started, again)
             print(f"  tagger built on the second load: {again.build_seconds > 0}")
         db.dispose()

@@ -27,19 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAIN = """
 import sys
 from zoneinfo import ZoneInfo
-from newsmon.config import load_config
+from alerts.run import run_digests
+from app.config import load_config
+from ingest.context import IngestContext
+from ingest.pipeline import store_source_result
 from models.db import Database
-from newsmon.pipeline import store_source_result
 from scrapers.local import read_local
 from tagging.tagger import Tagger
-from alerts.run import run_digests
 config = load_config(sys.argv[1])
-db = Database(config.database_url())
-tagger = Tagger(config.watchlist)
+context = IngestContext.open(Database(config.database_url()), Tagger(config.watchlist), config.dedupe)
 for source in config.sources:
-    result = read_local(source.name, config.resolve_path(source.path), ZoneInfo(config.schedule.timezone))
-    print(store_source_result(db, tagger, result, kind=source.kind, date_range=None).summary(), file=sys.stderr)
-run_digests(db, config)
+    result = read_local(source.name, config.resolve_path(source.path), ZoneInfo(config.schedule.timezone), source.kind)
+    print(store_source_result(context, result).summary(), file=sys.stderr)
+run_digests(context.db, config)
 """
 
 

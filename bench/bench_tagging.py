@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from newsmon.config import load_config  # noqa: E402
+from app.config import load_config  # noqa: E402
 from tagging.evaluate import read_articles  # noqa: E402
 from tagging.kiwi import shared_kiwi  # noqa: E402
 from tagging.tagger import Tagger  # noqa: E402

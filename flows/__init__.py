@@ -7,7 +7,7 @@ state under the project's var/prefect (kept apart from newsmon's database) and t
 import os
 from pathlib import Path
 
-from newsmon.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT
 
 os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / "var" / "prefect"))
 # Prefect creates its home without parents; on a fresh clone var/ does not exist yet.

@@ -6,13 +6,16 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 import flows  # noqa: F401  (sets Prefect's home and telemetry before Prefect is imported)
-from newsmon.config import Config, load_config
+from app.config import Config, load_config
 from newsmon.errors import InputError, NewsmonError
+
+if TYPE_CHECKING:
+    from models.db import Database
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="newsmon: fetch, dedupe, tag and digest Korean news about the companies and topics you watch.")
@@ -100,7 +103,6 @@ def digest(
     """Send each subscription its new matches (printed to the console where no channel is set)."""
     config = _config()
     if preview is not None:
-        from alerts.run import write_preview
         from flows import resources
 
         written = write_preview(resources.database(config), config, preview,
@@ -136,20 +138,28 @@ def load(
     source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
 ) -> None:
     """Store articles from files into the configured database (dedupe, tag, store; no digest)."""
-    from flows.loading import load_paths
+    from zoneinfo import ZoneInfo
 
-    for line in load_paths(_config(), paths, source):
+    from flows import resources
+    from ingest.loading import load_paths
+
+    config = _config()
+    # Building the context is cheap: Kiwi loads only when something new is tagged.
+    context = resources.ingest_context(config)
+    for line in load_paths(context, paths, source, ZoneInfo(config.schedule.timezone)):
         typer.echo(line, err=True)
 
 
 @app.command()
 def export() -> None:
     """Print the stored articles as JSON lines (id, url, title, publisher, companies, topics, duplicate_of, story)."""
-    from flows.loading import export_lines
+    from flows import resources
+    from models.articles_store import iter_export
 
     out = sys.stdout
-    for record in export_lines(_config()):
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    with resources.database(_config()).session() as session:
+        for row in iter_export(session):
+            out.write(json.dumps(row.as_record(), ensure_ascii=False) + "\n")
 
 
 @app.command()
@@ -197,6 +207,16 @@ def extract(
 
     result = extract_target(target, url, _config().fetch)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def write_preview(db: Database, config: Config, path: Path, subscription: str | None = None) -> Path:
+    """Write the next digest of `subscription` (default: the first) as an HTML file; records and sends nothing."""
+    from alerts.run import preview_html
+
+    html = preview_html(db, config, subscription)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
 
 
 def _require_file(path: Path) -> None:

@@ -1,84 +1,83 @@
 """The Prefect flows: `ingest` (read every source, store what is new, send after-ingest digests), `backfill` (a date
-range, re-runnable) and `digest`. Tasks sit at the grain of a source, never one per article."""
+range, re-runnable) and `digest`. Tasks sit at the grain of a source, never one per article; each flow run loads the
+configuration once and hands every task only the plain values it reads."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from alerts.config import Subscription
+from app.config import Config, load_config
 from flows import resources
-from newsmon.config import Config, load_config
-from newsmon.pipeline import DateRange, IngestReport, store_source_result
-from scrapers.base import SourceResult
-from scrapers.config import LOCAL_KINDS, SourceConfig
+from ingest.pipeline import DateRange, IngestReport, store_source_result
+from newsmon.records import SourceResult
+from scrapers.config import LOCAL_KINDS, FetchSettings, SourceConfig
 from scrapers.local import read_local
 
 
 @task(name="read-local-source", cache_policy=NO_CACHE)
-def read_local_source(config: Config, source: SourceConfig) -> SourceResult:
-    assert source.path is not None
-    return read_local(source.name, config.resolve_path(source.path), ZoneInfo(config.schedule.timezone))
+def read_local_source(source: SourceConfig, path: Path, zone: str) -> SourceResult:
+    return read_local(source.name, path, ZoneInfo(zone), kind=source.kind)
 
 
 @task(name="fetch-web-sources", cache_policy=NO_CACHE)
-def fetch_web_sources(config: Config, sources: list[SourceConfig]) -> list[SourceResult]:
-    from flows.web import fetch_all
+def fetch_web_sources(sources: list[SourceConfig], settings: FetchSettings, watch_terms: list[str]
+                      ) -> list[SourceResult]:
+    from ingest.web import fetch_all
 
-    return fetch_all(config, resources.database(config), sources)
+    return fetch_all(resources.current_ingest().db, sources, settings, watch_terms)
 
 
 @task(name="store-source", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def store_source(config: Config, result: SourceResult, kind: str, date_range: DateRange | None) -> IngestReport:
-    return store_source_result(
-        resources.database(config), resources.tagger(config), result, kind=kind, date_range=date_range
-    )
-
-
-def selected_sources(config: Config, names: list[str] | None) -> list[SourceConfig]:
-    if names:
-        return [config.source(name) for name in names]
-    return [s for s in config.sources if s.enabled]
+def store_source(result: SourceResult, date_range: DateRange | None) -> IngestReport:
+    return store_source_result(resources.current_ingest(), result, date_range=date_range)
 
 
 def ingest_sources(config: Config, names: list[str] | None, date_range: DateRange | None) -> list[IngestReport]:
     """Read the selected sources (web ones concurrently, in one task) and store each source's records."""
     logger = get_run_logger()
-    chosen = selected_sources(config, names)
+    chosen = config.selected_sources(names)
     local = [s for s in chosen if s.kind in LOCAL_KINDS]
     web = [s for s in chosen if s.kind not in LOCAL_KINDS]
-    results: list[tuple[SourceResult, str]] = [(read_local_source(config, s), s.kind) for s in local]
-    if web:
-        kinds = {s.name: s.kind for s in web}
-        results += [(r, kinds[r.source]) for r in fetch_web_sources(config, web)]
-    reports = []
-    for result, kind in results:
-        report = store_source(config, result, kind, date_range)
-        for error in report.errors:
-            logger.warning("skipped: %s", error)
-        (logger.error if report.failure else logger.info)("%s", report.summary())
-        reports.append(report)
-    if web:
-        from flows.web import record_health
+    with resources.ingest_run(config) as context:
+        zone = config.schedule.timezone
+        results = [read_local_source(s, config.resolve_path(s.path), zone) for s in local if s.path is not None]
+        fetched: list[SourceResult] = []
+        if web:
+            watch_terms = [company.name for company in config.watchlist.companies.values()]
+            fetched = fetch_web_sources(web, config.fetch, watch_terms)
+        reports = []
+        for result in results + fetched:
+            report = store_source(result, date_range)
+            for error in report.errors:
+                logger.warning("skipped: %s", error)
+            (logger.error if report.failure else logger.info)("%s", report.summary())
+            reports.append(report)
+        if web:
+            from ingest.web import record_health
 
-        notices = record_health(config, resources.database(config), [r for r, k in results if k not in LOCAL_KINDS])
-        if notices:
-            warn_subscribers(config, notices)
+            notices = record_health(context.db, fetched, config.fetch.failures_before_alert)
+            if notices:
+                warn_subscribers(list(config.subscriptions), config.base_dir, notices)
     return reports
 
 
 @task(name="warn-subscribers", cache_policy=NO_CACHE)
-def warn_subscribers(config: Config, notices: list[str]) -> list[str]:
+def warn_subscribers(subscriptions: list[Subscription], base_dir: Path, notices: list[str]) -> list[str]:
     """Tell every subscriber's channels, once per failure streak, which sources keep failing."""
-    from alerts.run import send_notice
+    from alerts.notices import send_notice
 
     logger = get_run_logger()
     for line in notices:
         logger.error("%s", line)
-    failed = send_notice(config, f"newsmon: {len(notices)} source(s) keep failing", "\n".join(notices))
+    failed = send_notice(subscriptions, f"newsmon: {len(notices)} source(s) keep failing", "\n".join(notices),
+                         base_dir=base_dir)
     for error in failed:
         logger.warning("notice not delivered: %s", error)
     return failed
@@ -114,12 +113,6 @@ def ingest(config_path: str | None = None, sources: list[str] | None = None, sen
     return summary
 
 
-def day_range(since: date, until: date, zone: str) -> DateRange:
-    """Whole days in the configured zone: since 00:00 to the end of `until` (inclusive)."""
-    tz = ZoneInfo(zone)
-    return DateRange(datetime.combine(since, time.min, tz), datetime.combine(until + timedelta(days=1), time.min, tz))
-
-
 @flow(name="backfill")
 def backfill(since: date, until: date, sources: list[str] | None = None, config_path: str | None = None,
              send_digest: bool = False) -> dict[str, Any]:
@@ -128,7 +121,7 @@ def backfill(since: date, until: date, sources: list[str] | None = None, config_
     if until < since:
         raise ValueError(f"backfill: until ({until}) is before since ({since})")
     config = load_config(config_path)
-    reports = ingest_sources(config, sources, day_range(since, until, config.schedule.timezone))
+    reports = ingest_sources(config, sources, DateRange.days(since, until, config.schedule.timezone))
     summary = _summary(reports)
     if send_digest:
         summary["digests"] = digest(config_path)

@@ -1,15 +1,24 @@
-"""Process-wide resources the flows share: one database engine per URL, one tagger (one Kiwi) per watchlist."""
+"""Process-wide resources the flows share: one database engine per URL, one tagger (one Kiwi) per watchlist, one
+dedupe index per database and thresholds; and the ingest context of the flow run in progress, for its tasks."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
+from app.config import Config
+from dedupe.settings import DedupeSettings
+from ingest.context import IngestContext, StoredIndex
 from models.db import Database
-from newsmon.config import Config
 from tagging.rules import Watchlist
 
 _lock = threading.Lock()
+# Set by `ingest_run` for the length of one flow run: its tasks take plain values as parameters and reach the run's
+# database, tagger and index through this.
+_current: ContextVar[IngestContext | None] = ContextVar("newsmon_ingest_context", default=None)
 
 
 @lru_cache(maxsize=8)
@@ -32,3 +41,36 @@ def _tagger(watchlist_json: str):  # type: ignore[no-untyped-def]
 def tagger(config: Config):  # type: ignore[no-untyped-def]
     with _lock:
         return _tagger(config.watchlist.model_dump_json())
+
+
+@lru_cache(maxsize=8)
+def _stored_index(url: str, settings: DedupeSettings) -> StoredIndex:
+    return StoredIndex(_database(url), settings)
+
+
+def ingest_context(config: Config) -> IngestContext:
+    """The context an ingest run stores through: this process's database, tagger and dedupe index for `config`
+    (the index outlives the run, so a long-lived `serve` does not rebuild it from storage on every poll)."""
+    db, found = database(config), tagger(config)
+    with _lock:
+        index = _stored_index(config.database_url(), config.dedupe)
+    return IngestContext(db, found, index)
+
+
+@contextmanager
+def ingest_run(config: Config) -> Iterator[IngestContext]:
+    """Build the run's ingest context once and make it the current one for the tasks the run calls."""
+    context = ingest_context(config)
+    token = _current.set(context)
+    try:
+        yield context
+    finally:
+        _current.reset(token)
+
+
+def current_ingest() -> IngestContext:
+    """The ingest context of the flow run this task belongs to."""
+    context = _current.get()
+    if context is None:
+        raise RuntimeError("no ingest run in progress: call this task inside flows.resources.ingest_run")
+    return context

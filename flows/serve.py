@@ -15,7 +15,7 @@ from types import FrameType
 
 import httpx
 
-from newsmon.config import Config, config_path
+from app.config import Config, config_path
 from newsmon.errors import NewsmonError
 
 SERVER_START_TIMEOUT = 120.0

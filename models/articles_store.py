@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -125,6 +126,23 @@ class ExportRow:
     kept_external_id: str | None
     companies: list[str]
     topics: list[str]
+
+    def as_record(self) -> dict[str, Any]:
+        """The line `newsmon export` prints: `id` is the input's own id when it had one (else the database id), and
+        `duplicate_of` names the kept copy the same way."""
+        kept = None
+        if self.duplicate_of_id is not None:
+            kept = self.kept_external_id or str(self.duplicate_of_id)
+        return {
+            "id": self.external_id or str(self.id),
+            "url": self.url,
+            "title": self.title,
+            "publisher": self.publisher,
+            "companies": self.companies,
+            "topics": self.topics,
+            "duplicate_of": kept,
+            "story": self.story_key,
+        }
 
 
 def iter_export(session: Session, batch: int = 1000) -> Iterator[ExportRow]:

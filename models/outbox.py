@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models import tables as t
+from models.db import Database
 from newsmon.records import Tag
+
+log = logging.getLogger("newsmon.alerts")
+
+Built = TypeVar("Built")
 
 # Delivery states. `sending` is claimed by a run that may be mid-send; `unconfirmed` is a `sending` whose run died
 # and whose channel cannot be safely resent to (see docs/delivery.md).
@@ -169,6 +177,53 @@ def record_digest(
     session.add_all(t.Delivery(digest_id=digest.id, channel=c, status=PENDING, attempts=0) for c in channels)
     session.flush()
     return digest.id
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDraft:
+    """A digest ready to record: its idempotency key, the articles it holds, and its content (plain data)."""
+
+    key: str
+    article_ids: Sequence[int]
+    content: dict
+
+
+def record_next_digest(
+    db: Database,
+    subscription: str,
+    draft: Callable[[], tuple[Built, DigestDraft] | None],
+    *,
+    channels: Sequence[str],
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    tries: int = 6,
+) -> tuple[int, Built] | None:
+    """Record the digest `draft()` builds (with one pending delivery per channel); return its id and what `draft`
+    built, or None when `draft` finds nothing new.
+
+    A concurrent run that recorded some of the same articles first wins the unique constraints (or holds SQLite's
+    write lock); the draft is then built again from what is left, up to `tries` times.
+    """
+    for attempt in range(tries):
+        drafted = draft()
+        if drafted is None:
+            return None
+        built, digest = drafted
+        try:
+            with db.session() as s:
+                digest_id = record_digest(
+                    s, subscription=subscription, key=digest.key, article_ids=digest.article_ids, channels=channels,
+                    content=digest.content, now=clock(),
+                )
+            return digest_id, built
+        except (IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                raise
+            log.info("subscription %s: another run recorded these matches first; looking again", subscription)
+            sleep(0.05 * (attempt + 1))
+    log.warning("subscription %s: could not record its digest after several tries (concurrent runs or a "
+                "constraint); its matches stay unsent for the next run", subscription)
+    return None
 
 
 def open_deliveries(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.articles_store import ensure_source
 from models.tables import Source
-from scrapers.base import SourceState
+from newsmon.records import SourceState
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
+from newsmon.records import SourceState
 from scrapers.addresses import internal_reason, origin
-from scrapers.base import SourceState
 from scrapers.config import FetchSettings
 from scrapers.dates import parse_datetime
 from scrapers.encoding import decode_document

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from newsmon.records import Article, SourceError
-from scrapers.base import SourceResult
+from newsmon.records import Article, SourceError, SourceResult
 from scrapers.dates import parse_datetime
 from scrapers.normalise import clean_body, decode_entities, normalise_whitespace, parse_text_article
 
@@ -113,10 +112,10 @@ def iter_local(path: Path, source: str, zone: ZoneInfo = DEFAULT_ZONE) -> Iterat
             yield SourceError(source, str(file), _reason(exc))
 
 
-def read_local(source: str, path: Path, zone: ZoneInfo = DEFAULT_ZONE) -> SourceResult:
-    """Read a file or folder of text and JSON Lines articles. A missing path fails the source; a bad file or line
-    is reported and skipped."""
-    result = SourceResult(source=source)
+def read_local(source: str, path: Path, zone: ZoneInfo = DEFAULT_ZONE, kind: str = "text") -> SourceResult:
+    """Read a file or folder of text and JSON Lines articles (`kind` is the source's configured kind, carried on the
+    result). A missing path fails the source; a bad file or line is reported and skipped."""
+    result = SourceResult(source=source, kind=kind)
     if not path.exists():
         result.failure = SourceError(source, str(path), "path does not exist")
         return result

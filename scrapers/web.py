@@ -9,9 +9,8 @@ from urllib.parse import quote, urldefrag, urljoin
 
 from bs4 import BeautifulSoup
 
-from newsmon.records import Article, SourceError
+from newsmon.records import Article, SourceError, SourceResult, SourceState
 from scrapers.addresses import origin
-from scrapers.base import SourceResult, SourceState
 from scrapers.config import FetchSettings, SourceConfig
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.feeds import FeedItem, parse_feed
@@ -69,7 +68,7 @@ async def read_web_source(
         failure = SourceError(source.name, exc.url, exc.reason)
     except Exception as exc:  # a bug or an unforeseen input must not take the other sources down
         failure = SourceError(source.name, source.url or "", f"unexpected {type(exc).__name__}: {exc}")
-    return SourceResult(source=source.name, errors=reader.errors, failure=failure)
+    return SourceResult(source=source.name, kind=source.kind, errors=reader.errors, failure=failure)
 
 
 class _SourceReader:
@@ -290,14 +289,14 @@ class _SourceReader:
         return SourceState(response.etag, response.last_modified, seen)
 
     def _result(self, articles: list[Article], response: FetchedResponse | None) -> SourceResult:
-        return SourceResult(source=self.source.name, articles=articles, errors=self.errors,
+        return SourceResult(source=self.source.name, kind=self.source.kind, articles=articles, errors=self.errors,
                             state=self._next_state(response))
 
     def _not_modified(self, response: FetchedResponse) -> SourceResult:
         # A 304 may carry fresh validators; keep the old ones where it does not.
         state = SourceState(response.etag or self.state.etag, response.last_modified or self.state.last_modified,
                             self.state.seen_items)
-        return SourceResult(source=self.source.name, not_modified=True, state=state)
+        return SourceResult(source=self.source.name, kind=self.source.kind, not_modified=True, state=state)
 
 
 def listing_links(html: str, base_url: str, pattern: str) -> list[str]:

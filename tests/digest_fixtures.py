@@ -18,7 +18,7 @@ from typing import Any
 
 from models import tables as t
 from models.db import Database
-from newsmon.config import Config, parse_config
+from app.config import Config, parse_config
 
 WATCHLIST = {
     "companies": {

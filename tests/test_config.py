@@ -2,7 +2,7 @@
 
 import pytest
 
-from newsmon.config import DEFAULT_CONFIG, load_config
+from app.config import DEFAULT_CONFIG, load_config
 from newsmon.errors import ConfigError
 
 DEFAULT_TEXT = DEFAULT_CONFIG.read_text(encoding="utf-8")

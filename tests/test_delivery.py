@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select, text
 
 from alerts.deliver import DIGEST_HEADER, IDEMPOTENCY_HEADER, AppriseNotifier
-from alerts.run import run_digests, send_notice
+from alerts.notices import send_notice
+from alerts.run import run_digests
 from digest_fixtures import Stored, closed_port, kt_article, make_config, receiver, slack_to, smtp_server
 from models import tables as t
 from models.db import Database
@@ -294,7 +295,7 @@ def test_secrets_never_reach_logs_reports_or_the_database(
                "DOWN": f"json://127.0.0.1:{down}/x/{HOOK_SECRET}?token=tok_abcdef123"}
         with caplog.at_level(logging.DEBUG):
             reports = run_digests(db, config, env=env, notifier=AppriseNotifier(env, prepare=slack_to(slack.port)))
-            errors = send_notice(config, "source seeds failed", "3 times in a row", env=env,
+            errors = send_notice(config.subscriptions, "source seeds failed", "3 times in a row", env=env,
                                  notifier=AppriseNotifier(env, prepare=slack_to(slack.port)))
         assert len(slack.requests) == 2 and len(hook.requests) == 2
 
@@ -319,7 +320,7 @@ def test_notice_goes_to_each_distinct_channel_once(db: Database, tmp_path: Path)
                                          "channels": [shared, {"name": "slack", "env": "SLACK"}]}])
         env = {"HOOK": f"json://127.0.0.1:{hook.port}/in", "SLACK": SLACK_URL}
         reason = "https://news.example.kr/rss: 503 <!channel> 실패"
-        errors = send_notice(config, "source 연합 failed 3 times in a row", reason, env=env,
+        errors = send_notice(config.subscriptions, "source 연합 failed 3 times in a row", reason, env=env,
                              notifier=AppriseNotifier(env, prepare=slack_to(slack.port)))
 
     assert errors == []
@@ -348,7 +349,8 @@ def test_a_notifier_bug_is_a_recorded_failure(db: Database, tmp_path: Path) -> N
     reports = run_digests(db, config, env={}, notifier=BrokenNotifier(), sleep=no_sleep)
     assert reports[0].deliveries == {"hook": "failed"} and "KeyError" in reports[0].errors["hook"]
     assert states(db) == {"hook": "failed"}
-    assert send_notice(config, "s", "b", notifier=BrokenNotifier()) == ["channel hook: KeyError: 'boom'"]
+    errors = send_notice(config.subscriptions, "s", "b", notifier=BrokenNotifier())
+    assert errors == ["channel hook: KeyError: 'boom'"]
 
 
 def test_two_processes_started_at_once_send_once(sqlite_url: str, db: Database, tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ import markdown
 import pytest
 from sqlalchemy import func, select
 
-from alerts.config import DeliveryPolicy
-from alerts.deliver import AppriseNotifier
+from alerts.notices import send_notice
 from alerts.render import SLACK_MAX_BLOCKS, render
-from alerts.run import DigestRunner, run_digests, send_notice, write_preview
+from alerts.run import DigestRunner, run_digests
 from digest_fixtures import BASE_TIME, Stored, kt_article, make_config
+from flows.cli import write_preview
 from models import tables as t
 from models.db import Database
 
@@ -36,8 +36,7 @@ def naver_article(stored: Stored, title: str = "네이버, 하이퍼클로바X �
 def digest_of(db: Database, config, name: str = "team"):  # type: ignore[no-untyped-def]
     """The digest a run would build now for subscription `name` (through the run's own query and builder)."""
     sub = next(s for s in config.subscriptions if s.name == name)
-    runner = DigestRunner(db, config, notifier=AppriseNotifier({}), console=io.StringIO(), policy=DeliveryPolicy(),
-                          clock=lambda: NOW)
+    runner = DigestRunner(db, config, clock=lambda: NOW)
     return runner.build(sub)
 
 
@@ -242,8 +241,8 @@ def test_notice_goes_to_the_console_when_no_channel_is_configured(tmp_path: Path
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
     out = io.StringIO()
 
-    errors = send_notice(config, "source 연합 failed 3 times", "https://example.kr/rss: 503 Service Unavailable",
-                         console=out)
+    errors = send_notice(config.subscriptions, "source 연합 failed 3 times",
+                         "https://example.kr/rss: 503 Service Unavailable", console=out)
 
     assert errors == [] and "source 연합 failed 3 times" in out.getvalue() and "503" in out.getvalue()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts.run import write_preview
 from digest_fixtures import Stored, kt_article, make_config
+from flows.cli import write_preview
 from models.db import Database
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -18,7 +18,7 @@ from test_fetch_server import (  # noqa: F401
     server,
 )
 
-from scrapers.base import SourceResult, SourceState
+from newsmon.records import SourceResult, SourceState
 from scrapers.config import FetchSettings, SourceConfig
 from scrapers.feeds import parse_feed
 from scrapers.web import read_web_sources

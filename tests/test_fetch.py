@@ -10,7 +10,7 @@ import pytest
 from test_fetch_server import LocalServer, Reply, Seen, fast_settings, server  # noqa: F401
 
 from scrapers.addresses import origin
-from scrapers.base import SourceState
+from newsmon.records import SourceState
 from scrapers.errors import (
     BlockedAddress,
     ConnectionFailed,

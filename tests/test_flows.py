@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from models import tables as t
 from models.db import Database
-from newsmon.config import DEFAULT_CONFIG, PROJECT_ROOT
+from app.config import DEFAULT_CONFIG, PROJECT_ROOT
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

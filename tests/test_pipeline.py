@@ -9,12 +9,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from ingest import context, pipeline
+from ingest.context import IngestContext
+from ingest.pipeline import store_source_result
 from models.db import Database
 from models.tables import Article as ArticleRow
-from newsmon import pipeline
-from newsmon.pipeline import store_source_result
-from newsmon.records import Article, Tag
-from scrapers.base import SourceResult
+from newsmon.records import Article, SourceResult, Tag
 from test_dedupe import EVENT_A, EVENT_B, MARKET_MON, MARKET_TUE, ORIGINAL, OTHER, TRUNCATED, WIRE_COPY
 
 
@@ -30,42 +30,44 @@ class CountingTagger:
 
 
 @pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    yield database
-    pipeline.forget_index(database)
-    database.dispose()
+def ingest(database_url):
+    """An ingest context on a fresh database, its index this test's own."""
+    made = IngestContext.open(Database(database_url), CountingTagger())
+    yield made
+    made.db.dispose()
 
 
-def store(db, *articles: Article, tagger=None):
-    return store_source_result(db, tagger or CountingTagger(), SourceResult("test", list(articles)), kind="files")
+def store(ingest: IngestContext, *articles: Article, tagger=None):
+    if tagger is not None:
+        ingest = dataclasses.replace(ingest, tagger=tagger)
+    return store_source_result(ingest, SourceResult("test", "files", list(articles)))
 
 
-def rows(db) -> dict[str, ArticleRow]:
+def rows(db: Database) -> dict[str, ArticleRow]:
     with db.session() as session:
         found = session.scalars(select(ArticleRow)).all()
         return {r.external_id: r for r in found}
 
 
-def test_same_url_with_tracking_parameters_is_one_row(db):
+def test_same_url_with_tracking_parameters_is_one_row(ingest):
     again = dataclasses.replace(ORIGINAL, url=ORIGINAL.url + "?utm_source=naver&fbclid=x#comments",
                                 body=ORIGINAL.body + " 추가 문장이다.", external_id="again")
-    report = store(db, ORIGINAL, again)
+    report = store(ingest, ORIGINAL, again)
     assert report.new == 1 and report.repeated_in_batch == 1
-    assert list(rows(db)) == ["orig"]
+    assert list(rows(ingest.db)) == ["orig"]
 
 
-def test_same_text_under_another_url_is_one_row(db):
-    store(db, ORIGINAL)
-    report = store(db, dataclasses.replace(ORIGINAL, url="https://other.example.com/1", external_id="other"))
+def test_same_text_under_another_url_is_one_row(ingest):
+    store(ingest, ORIGINAL)
+    report = store(ingest, dataclasses.replace(ORIGINAL, url="https://other.example.com/1", external_id="other"))
     assert report.new == 0 and report.already_stored == 1
-    assert list(rows(db)) == ["orig"]
+    assert list(rows(ingest.db)) == ["orig"]
 
 
-def test_wire_copy_and_truncated_feed_item_point_at_the_kept_copy(db):
-    report = store(db, ORIGINAL, WIRE_COPY, TRUNCATED)
+def test_wire_copy_and_truncated_feed_item_point_at_the_kept_copy(ingest):
+    report = store(ingest, ORIGINAL, WIRE_COPY, TRUNCATED)
     assert report.new == 3 and report.near_duplicates == 2
-    stored = rows(db)
+    stored = rows(ingest.db)
     kept = stored["orig"]
     assert kept.duplicate_of_id is None
     assert stored["wire"].duplicate_of_id == kept.id and stored["feed"].duplicate_of_id == kept.id
@@ -73,76 +75,74 @@ def test_wire_copy_and_truncated_feed_item_point_at_the_kept_copy(db):
     assert kept.minhash and len(kept.minhash) == 2 + 4 * 128
 
 
-def test_near_duplicate_is_not_tagged_again_but_carries_the_kept_copys_tags(db):
+def test_near_duplicate_is_not_tagged_again_but_carries_the_kept_copys_tags(ingest):
     tagger = CountingTagger()
-    store(db, ORIGINAL, tagger=tagger)
-    store(db, WIRE_COPY, tagger=tagger)
+    store(ingest, ORIGINAL, tagger=tagger)
+    store(ingest, WIRE_COPY, tagger=tagger)
     assert tagger.seen == [ORIGINAL.title]
-    with db.session() as session:
+    with ingest.db.session() as session:
         copy = session.scalars(select(ArticleRow).where(ArticleRow.external_id == "wire")).one()
         assert [(t.kind, t.label, t.evidence) for t in copy.tags] == [("company", "kt", ORIGINAL.title)]
 
 
-def test_run_with_nothing_new_never_calls_the_tagger(db):
-    store(db, ORIGINAL, OTHER)
+def test_run_with_nothing_new_never_calls_the_tagger(ingest):
+    store(ingest, ORIGINAL, OTHER)
 
     class Refusing:
         def tag_many(self, articles):
             raise AssertionError("the tagger must not be called when nothing is new")
 
-    report = store(db, ORIGINAL, OTHER, tagger=Refusing())
+    report = store(ingest, ORIGINAL, OTHER, tagger=Refusing())
     assert report.new == 0 and report.already_stored == 2
-    report = store(db, WIRE_COPY, tagger=Refusing())  # new, but a near-duplicate: tags are copied
+    report = store(ingest, WIRE_COPY, tagger=Refusing())  # new, but a near-duplicate: tags are copied
     assert report.new == 1 and report.near_duplicates == 1
 
 
-def test_template_market_reports_are_stored_as_two_articles(db):
-    store(db, MARKET_MON, MARKET_TUE)
-    stored = rows(db)
+def test_template_market_reports_are_stored_as_two_articles(ingest):
+    store(ingest, MARKET_MON, MARKET_TUE)
+    stored = rows(ingest.db)
     assert stored["t_10"].duplicate_of_id is None and stored["t_11"].duplicate_of_id is None
 
 
-def test_independent_reports_of_one_event_share_a_story(db):
-    store(db, EVENT_A, OTHER)
-    store(db, EVENT_B)
-    stored = rows(db)
+def test_independent_reports_of_one_event_share_a_story(ingest):
+    store(ingest, EVENT_A, OTHER)
+    store(ingest, EVENT_B)
+    stored = rows(ingest.db)
     assert stored["event_a"].id != stored["event_b"].id
     assert stored["event_b"].duplicate_of_id is None
     assert stored["event_a"].story_key == stored["event_b"].story_key != stored["weather"].story_key
 
 
-def test_a_new_process_rebuilds_the_index_from_the_database(db, database_url):
-    store(db, ORIGINAL, EVENT_A)
-    other_process = Database(database_url)  # a fresh Database has no index yet: it is rebuilt from storage
+def test_a_new_process_rebuilds_the_index_from_the_database(ingest, database_url):
+    store(ingest, ORIGINAL, EVENT_A)
+    other_process = IngestContext.open(Database(database_url), CountingTagger())  # no index yet: rebuilt from storage
     try:
         store(other_process, WIRE_COPY, EVENT_B)
     finally:
-        pipeline.forget_index(other_process)
-        other_process.dispose()
-    stored = rows(db)
+        other_process.db.dispose()
+    stored = rows(ingest.db)
     assert stored["wire"].duplicate_of_id == stored["orig"].id
     assert stored["event_b"].story_key == stored["event_a"].story_key
 
 
-def test_index_picks_up_what_another_process_stored(db, database_url):
-    store(db, OTHER)  # builds this process's index
-    writer = Database(database_url)
+def test_index_picks_up_what_another_process_stored(ingest, database_url):
+    store(ingest, OTHER)  # builds this process's index
+    writer = IngestContext.open(Database(database_url), CountingTagger())
     try:
         store(writer, ORIGINAL)
     finally:
-        pipeline.forget_index(writer)
-        writer.dispose()
-    store(db, WIRE_COPY)
-    stored = rows(db)
+        writer.db.dispose()
+    store(ingest, WIRE_COPY)
+    stored = rows(ingest.db)
     assert stored["wire"].duplicate_of_id == stored["orig"].id
 
 
-def test_concurrent_stores_in_one_process_keep_one_row_each(db):
+def test_concurrent_stores_in_one_process_keep_one_row_each(ingest):
     errors: list[BaseException] = []
 
     def run():
         try:
-            store(db, ORIGINAL, WIRE_COPY, TRUNCATED, EVENT_A, EVENT_B)
+            store(ingest, ORIGINAL, WIRE_COPY, TRUNCATED, EVENT_A, EVENT_B)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -152,47 +152,47 @@ def test_concurrent_stores_in_one_process_keep_one_row_each(db):
     for t in threads:
         t.join()
     assert errors == []
-    stored = rows(db)
+    stored = rows(ingest.db)
     assert sorted(stored) == ["event_a", "event_b", "feed", "orig", "wire"]
     assert stored["wire"].duplicate_of_id == stored["orig"].id
 
 
-def test_failed_store_leaves_the_index_as_it_was(db):
+def test_failed_store_leaves_the_index_as_it_was(ingest):
     class Broken:
         def tag_many(self, articles):
             raise RuntimeError("tagger down")
 
     with pytest.raises(RuntimeError):
-        store(db, ORIGINAL, tagger=Broken())
-    assert rows(db) == {}
-    store(db, WIRE_COPY)  # the failed original is not in the index, so the copy is a kept copy now
-    assert rows(db)["wire"].duplicate_of_id is None
+        store(ingest, ORIGINAL, tagger=Broken())
+    assert rows(ingest.db) == {}
+    store(ingest, WIRE_COPY)  # the failed original is not in the index, so the copy is a kept copy now
+    assert rows(ingest.db)["wire"].duplicate_of_id is None
 
 
-def test_batches_larger_than_one_transaction_link_across_batches(db, monkeypatch):
+def test_batches_larger_than_one_transaction_link_across_batches(ingest, monkeypatch):
     monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)
-    report = store(db, ORIGINAL, OTHER, EVENT_A, WIRE_COPY, TRUNCATED)
+    report = store(ingest, ORIGINAL, OTHER, EVENT_A, WIRE_COPY, TRUNCATED)
     assert report.new == 5 and report.near_duplicates == 2
-    stored = rows(db)
+    stored = rows(ingest.db)
     assert stored["wire"].duplicate_of_id == stored["feed"].duplicate_of_id == stored["orig"].id
 
 
-def test_long_lived_index_forgets_articles_published_before_its_window(db, monkeypatch):
+def test_long_lived_index_forgets_articles_published_before_its_window(ingest, monkeypatch):
     old = dataclasses.replace(ORIGINAL, published_at=ORIGINAL.published_at.replace(year=2020))
-    store(db, old)
-    monkeypatch.setattr(pipeline, "EVICT_EVERY_SECONDS", 0.0)
-    store(db, OTHER)  # the next batch evicts the 2020 article from this process's index
-    report = store(db, WIRE_COPY)
+    store(ingest, old)
+    monkeypatch.setattr(context, "EVICT_EVERY_SECONDS", 0.0)
+    store(ingest, OTHER)  # the next batch evicts the 2020 article from this process's index
+    report = store(ingest, WIRE_COPY)
     assert report.near_duplicates == 0
-    assert rows(db)["wire"].duplicate_of_id is None
+    assert rows(ingest.db)["wire"].duplicate_of_id is None
 
 
-def test_full_article_after_its_truncated_feed_item_is_tagged_itself(db):
+def test_full_article_after_its_truncated_feed_item_is_tagged_itself(ingest):
     tagger = CountingTagger()
-    store(db, TRUNCATED, tagger=tagger)
+    store(ingest, TRUNCATED, tagger=tagger)
     full = dataclasses.replace(ORIGINAL, title=ORIGINAL.title + "(종합)", external_id="full")
-    report = store(db, full, tagger=tagger)
+    report = store(ingest, full, tagger=tagger)
     assert report.near_duplicates == 1
     assert tagger.seen == [TRUNCATED.title, full.title]  # not copied from the short feed item
-    stored = rows(db)
+    stored = rows(ingest.db)
     assert stored["full"].duplicate_of_id == stored["feed"].id

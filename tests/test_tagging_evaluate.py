@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.config import load_config
+from app.config import load_config
 from tagging.evaluate import evaluate, format_report, tag_jsonl
 from tagging.rules import Watchlist
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsmon.config import load_config
+from app.config import load_config
 from newsmon.records import Article, Tag
 from tagging.evaluate import evaluate, format_report
 from tagging.rules import Watchlist

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, load_config
 from newsmon.records import Article, Tag
 from scrapers.local import read_text_file
 from tagging.tagger import Tagger

@@ -13,10 +13,11 @@ from test_fetch_server import (  # noqa: F401
     server,
 )
 
-from flows.web import fetch_all, record_health
+from app.config import Config
+from ingest.web import fetch_all, record_health
 from models.db import Database
 from models.web_store import source_health
-from newsmon.config import Config
+from newsmon.records import SourceResult
 from scrapers.config import SourceConfig
 
 
@@ -26,6 +27,15 @@ def make_config(sources: list[SourceConfig], **fetch: object) -> Config:
         "sources": [s.model_dump() for s in sources],
         "watchlist": {"companies": {"samsung": {"name": "삼성전자", "aliases": ["삼성전자"]}}},
     })
+
+
+def fetch(config: Config, db: Database) -> list[SourceResult]:
+    """Every configured source once, searching for the watchlist's company names, as the ingest flow reads them."""
+    return fetch_all(db, config.sources, config.fetch, [c.name for c in config.watchlist.companies.values()])
+
+
+def notices_of(config: Config, db: Database, results: list[SourceResult]) -> list[str]:
+    return record_health(db, results, config.fetch.failures_before_alert)
 
 
 def feed_source(srv: LocalServer, name: str, path: str = "/feed") -> SourceConfig:
@@ -45,14 +55,14 @@ def test_state_is_persisted_so_the_second_poll_is_a_304(server: LocalServer, any
     server.add("/feed", conditional(rss_feed(ITEMS)))
     config = make_config([feed_source(server, "library")])
 
-    first = fetch_all(config, db, config.sources)
+    first = fetch(config, db)
     assert [len(r.articles) for r in first] == [3] and first[0].failure is None
-    assert record_health(config, db, first) == []
+    assert notices_of(config, db, first) == []
 
-    second = fetch_all(config, db, config.sources)
+    second = fetch(config, db)
     assert second[0].not_modified and second[0].articles == []
     assert server.requests[-1].headers["if-none-match"] == first[0].state.etag
-    record_health(config, db, second)
+    notices_of(config, db, second)
     with db.session() as session:
         health = source_health(session, "library")
     assert health is not None and health.consecutive_failures == 0 and health.last_success_at is not None
@@ -61,10 +71,10 @@ def test_state_is_persisted_so_the_second_poll_is_a_304(server: LocalServer, any
 def test_items_seen_on_an_earlier_poll_are_not_emitted_again(server: LocalServer, db: Database) -> None:
     config = make_config([feed_source(server, "library")])
     server.add("/feed", Reply(body=rss_feed(ITEMS[:2]), content_type="application/rss+xml"))
-    record_health(config, db, fetch_all(config, db, config.sources))
+    notices_of(config, db, fetch(config, db))
 
     server.add("/feed", Reply(body=rss_feed(ITEMS), content_type="application/rss+xml"))
-    again = fetch_all(config, db, config.sources)
+    again = fetch(config, db)
     assert [a.external_id for a in again[0].articles] == ["urn:test:2"]
 
 
@@ -72,7 +82,7 @@ def test_failures_are_counted_and_told_once_per_streak_then_cleared(server: Loca
     server.add("/feed", Reply(503, b"down", content_type="text/plain"))
     config = make_config([feed_source(server, "flaky")], retries=0, failures_before_alert=2)
 
-    notices = [record_health(config, db, fetch_all(config, db, config.sources)) for _ in range(4)]
+    notices = [notices_of(config, db, fetch(config, db)) for _ in range(4)]
     assert [len(n) for n in notices] == [0, 1, 0, 0]
     told = notices[1][0]
     assert "flaky" in told and server.url("/feed") in told and "503" in told
@@ -82,28 +92,28 @@ def test_failures_are_counted_and_told_once_per_streak_then_cleared(server: Loca
     assert health.failure_alerted_at is not None
 
     server.add("/feed", Reply(body=rss_feed(ITEMS), content_type="application/rss+xml"))
-    assert record_health(config, db, fetch_all(config, db, config.sources)) == []
+    assert notices_of(config, db, fetch(config, db)) == []
     with db.session() as session:
         health = source_health(session, "flaky")
     assert health.consecutive_failures == 0 and health.failure_alerted_at is None
 
     # A new streak is told again.
     server.add("/feed", Reply(503, b"down", content_type="text/plain"))
-    notices = [record_health(config, db, fetch_all(config, db, config.sources)) for _ in range(2)]
+    notices = [notices_of(config, db, fetch(config, db)) for _ in range(2)]
     assert [len(n) for n in notices] == [0, 1]
 
 
 def test_a_304_counts_as_success(server: LocalServer, db: Database) -> None:
     config = make_config([feed_source(server, "library")], retries=0, failures_before_alert=5)
     server.add("/feed", conditional(rss_feed(ITEMS)))
-    record_health(config, db, fetch_all(config, db, config.sources))
+    notices_of(config, db, fetch(config, db))
     route = server.routes["/feed"]
     server.add("/feed", Reply(500, b"", content_type="text/plain"))
-    record_health(config, db, fetch_all(config, db, config.sources))
+    notices_of(config, db, fetch(config, db))
     server.routes["/feed"] = route
-    result = fetch_all(config, db, config.sources)
+    result = fetch(config, db)
     assert result[0].not_modified  # the failed poll kept the validators
-    record_health(config, db, result)
+    notices_of(config, db, result)
     with db.session() as session:
         assert source_health(session, "library").consecutive_failures == 0
 
@@ -115,12 +125,12 @@ def test_one_failing_source_does_not_stop_the_others(server: LocalServer, db: Da
                feed_source(server, "good", "/good")]
     config = make_config(sources, failures_before_alert=1)
 
-    results = fetch_all(config, db, config.sources)
+    results = fetch(config, db)
     assert [r.source for r in results] == ["broken", "missing", "good"]
     assert results[0].failure is not None and "RSS or Atom" in results[0].failure.reason
     assert results[1].failure is not None and "404" in results[1].failure.reason
     assert len(results[2].articles) == 3 and results[2].failure is None
-    notices = record_health(config, db, results)
+    notices = notices_of(config, db, results)
     assert len(notices) == 2 and all(server.base in n for n in notices)
 
 

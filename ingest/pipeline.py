@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
-import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from dedupe.batch import Decision, DedupeIndex, dedupe_batch
+from dedupe.batch import Decision, dedupe_batch
 from dedupe.exact import canonical_url, content_hash
-from dedupe.settings import DedupeSettings
+from ingest.context import ArticleTagger, IngestContext
 from models.articles_store import NewArticle, ensure_source, insert_articles, stored_keys
 from models.db import Database
-from models.dedupe_store import DedupeRow, recent_for_dedupe, tags_of
-from newsmon.records import Article, SourceError, Tag
-from scrapers.base import SourceResult
+from models.dedupe_store import tags_of
+from newsmon.batching import batched
+from newsmon.records import Article, SourceError, SourceResult, Tag
 
 log = logging.getLogger(__name__)
 
 # Articles decided, tagged and stored per transaction: bounds memory and the work a failure throws away.
 BATCH_SIZE = 500
-# How often a long-lived index drops articles published before its window.
-EVICT_EVERY_SECONDS = 3600.0
-
-
-class ArticleTagger(Protocol):
-    def tag_many(self, articles: Sequence[Article]) -> list[list[Tag]]: ...
 
 
 @dataclass(slots=True)
@@ -92,6 +84,12 @@ class DateRange:
     def __contains__(self, when: datetime | None) -> bool:
         return when is not None and self.since <= when < self.until
 
+    @classmethod
+    def days(cls, since: date, until: date, zone: str) -> DateRange:
+        """Whole days in `zone`: `since` 00:00 to the end of `until` (inclusive)."""
+        tz, midnight = ZoneInfo(zone), datetime.min.time()
+        return cls(datetime.combine(since, midnight, tz), datetime.combine(until + timedelta(days=1), midnight, tz))
+
 
 def keys_of(article: Article) -> tuple[str | None, str]:
     return (canonical_url(article.url) if article.url else None), content_hash(article.title, article.body)
@@ -119,64 +117,8 @@ def drop_exact_duplicates(
     return kept, already, repeated
 
 
-class _IndexState:
-    """One database's near-duplicate and story index in this process, and the lock that serialises its batches."""
-
-    def __init__(self, settings: DedupeSettings) -> None:
-        self.settings = settings
-        self.index: DedupeIndex | None = None
-        self.lock = threading.Lock()
-        self.max_id = 0  # the highest stored id the index has seen
-        self.evicted_at = time.monotonic()
-
-
-_states: "weakref.WeakKeyDictionary[Database, _IndexState]" = weakref.WeakKeyDictionary()
-_states_lock = threading.Lock()
-
-
-def _state(db: Database) -> _IndexState:
-    with _states_lock:
-        state = _states.get(db)
-        if state is None:
-            state = _states[db] = _IndexState(DedupeSettings())
-        return state
-
-
-def dedupe_index(db: Database) -> DedupeIndex:
-    """This process's dedupe index of `db`, brought up to date: built from the stored recent articles on first use,
-    then topped up with what other processes stored since. Call with the database's index lock held."""
-    state = _state(db)
-    since = datetime.now(timezone.utc) - timedelta(days=state.settings.index_days)
-    if state.index is None:
-        state.index = DedupeIndex(state.settings)
-    elif time.monotonic() - state.evicted_at > EVICT_EVERY_SECONDS:
-        # A long-running process (serve) forgets what fell out of the window, so the index stays days, not months.
-        state.index.evict_before(since)
-        state.evicted_at = time.monotonic()
-    with db.session() as session:
-        state.index.add_stored(_tracking_max(state, recent_for_dedupe(session, since, after_id=state.max_id)))
-    return state.index
-
-
-def _tracking_max(state: _IndexState, rows: Iterator[DedupeRow]) -> Iterator[DedupeRow]:
-    for row in rows:
-        state.max_id = max(state.max_id, row.id)
-        yield row
-
-
-def forget_index(db: Database) -> None:
-    """Drop this process's index of `db` (the next batch rebuilds it from storage)."""
-    with _states_lock:
-        _states.pop(db, None)
-
-
 def store_source_result(
-    db: Database,
-    tagger: ArticleTagger,
-    result: SourceResult,
-    *,
-    kind: str,
-    date_range: DateRange | None = None,
+    context: IngestContext, result: SourceResult, *, date_range: DateRange | None = None
 ) -> IngestReport:
     """Dedupe, tag and store what one source produced. Idempotent: storing the same records again adds nothing.
 
@@ -191,17 +133,17 @@ def store_source_result(
         report.out_of_range = len(articles) - len(in_range)
         articles = in_range
     report.read = len(result.articles)
-    for start in range(0, len(articles), BATCH_SIZE):
-        _store_batch(db, tagger, result.source, kind, articles[start : start + BATCH_SIZE], report)
+    for batch in batched(articles, BATCH_SIZE):
+        _store_batch(context, result.source, result.kind, batch, report)
     report.new = len(report.new_ids)
     return report
 
 
 def _store_batch(
-    db: Database, tagger: ArticleTagger, source_name: str, kind: str, articles: Sequence[Article], report: IngestReport
+    context: IngestContext, source_name: str, kind: str, articles: Sequence[Article], report: IngestReport
 ) -> None:
-    state = _state(db)
-    with state.lock:
+    db, stored_index = context.db, context.index
+    with stored_index.lock:
         started = time.perf_counter()
         with db.session() as session:
             keys = [keys_of(a) for a in articles]
@@ -214,7 +156,7 @@ def _store_batch(
             return
 
         started = time.perf_counter()
-        index = dedupe_index(db)
+        index = stored_index.current()
         records = [article for article, _, _ in kept]
         try:
             decisions = dedupe_batch(records, index)
@@ -224,7 +166,7 @@ def _store_batch(
         report._time("near", time.perf_counter() - started)
 
         try:
-            tags = _tags(db, tagger, records, decisions, report)
+            tags = _tags(db, context.tagger, records, decisions, report)
             started = time.perf_counter()
             ids = _insert(db, source_name, kind, kept, decisions, tags)
             report._time("store", time.perf_counter() - started)
@@ -232,7 +174,7 @@ def _store_batch(
             index.rollback()
             raise
         index.commit(ids)
-        state.max_id = max([state.max_id, *(i for i in ids if i is not None)])
+        stored_index.stored(ids)
 
     stored = [(i, d) for i, d in zip(ids, decisions) if i is not None]
     report.new_ids.extend(i for i, _ in stored)

@@ -1,4 +1,6 @@
-"""Loads and validates the one TOML configuration file: sources, watchlist, subscriptions, storage, schedules."""
+"""Loads and validates the one TOML configuration file, composing every stage's settings: sources and fetching,
+dedupe thresholds, the watchlist, subscriptions, storage and schedules. It sits above the stages; each flow run loads
+it once and hands each stage the part it reads."""
 
 from __future__ import annotations
 
@@ -6,12 +8,13 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alerts.config import Subscription
+from dedupe.settings import DedupeSettings
 from newsmon.errors import ConfigError
+from newsmon.zones import check_timezone
 from scrapers.config import FetchSettings, SourceConfig
 from tagging.rules import Watchlist
 
@@ -46,18 +49,12 @@ class ScheduleConfig(Strict):
         return check_timezone(value)
 
 
-def check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'Asia/Seoul')") from None
-    return value
-
-
 class Config(Strict):
     storage: StorageConfig = StorageConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     fetch: FetchSettings = FetchSettings()
+    # The near-duplicate and story thresholds (dedupe.settings documents each); the defaults suit Korean news.
+    dedupe: DedupeSettings = DedupeSettings()
     sources: list[SourceConfig] = []
     watchlist: Watchlist
     subscriptions: list[Subscription] = []
@@ -98,6 +95,12 @@ class Config(Strict):
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
 
+    def selected_sources(self, names: list[str] | None) -> list[SourceConfig]:
+        """The sources named (any error naming an unknown one), or every enabled source when none is named."""
+        if names:
+            return [self.source(name) for name in names]
+        return [s for s in self.sources if s.enabled]
+
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
             if s.name == name:
@@ -136,6 +139,6 @@ def _describe(err: Any) -> str:
     for part in err["loc"]:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
     message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
+    if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         message = "unknown key (check its spelling)"
     return f"{key or '(top level)'}: {message}"
