@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
@@ -140,9 +140,7 @@ def display_name(watchlist: Watchlist, kind: str, label: str) -> str:
 
 
 def local_time(when: datetime, zone: str) -> str:
-    """`when` as the subscriber reads it, e.g. "2025-12-28 09:30 KST"."""
-    if when.tzinfo is None:  # stored naive (SQLite): the store writes UTC
-        when = when.replace(tzinfo=timezone.utc)
+    """`when` (timezone-aware, as storage hands it back) as the subscriber reads it, e.g. "2025-12-28 09:30 KST"."""
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 

@@ -32,24 +32,24 @@ def fill(db: Database, matches: int) -> None:
     """`matches` primary articles (every fourth with a near-duplicate, every fifth sharing a story), all tagged."""
     base = datetime(2025, 12, 28, tzinfo=timezone.utc)
     with db.session() as s:
-        source = t.Source(name="bench", kind="jsonl")
+        source = t.SourceRow(name="bench", kind="jsonl")
         s.add(source)
         s.flush()
         n = 0
         for i in range(matches):
             n += 1
-            art = t.Article(source_id=source.id, url=f"https://news.example.kr/{n}", canonical_url=f"c{n}",
+            art = t.ArticleRow(source_id=source.id, url=f"https://news.example.kr/{n}", canonical_url=f"c{n}",
                             content_hash=f"{n:064x}", title=f"KT·네이버, 초거대 AI 협력 확대 {i}번째 기사 — 클라우드·데이터센터",
                             body="본문", publisher=OUTLETS[i % len(OUTLETS)], published_at=base, fetched_at=base,
                             story_key=f"story-{i // 5}" if i % 20 < 5 else None)
-            art.tags = [t.Tag(kind="company", label="kt", score=0.9, evidence=EVIDENCE, terms=["KT"]),
-                        t.Tag(kind="company", label="naver", score=0.6, evidence=EVIDENCE, terms=["네이버"]),
-                        t.Tag(kind="topic", label="llm", score=0.8, evidence=EVIDENCE, terms=["거대언어모델"])]
+            art.tags = [t.TagRow(kind="company", label="kt", score=0.9, evidence=EVIDENCE, terms=["KT"]),
+                        t.TagRow(kind="company", label="naver", score=0.6, evidence=EVIDENCE, terms=["네이버"]),
+                        t.TagRow(kind="topic", label="llm", score=0.8, evidence=EVIDENCE, terms=["거대언어모델"])]
             s.add(art)
             s.flush()
             if i % 4 == 0:
                 n += 1
-                s.add(t.Article(source_id=source.id, url=f"https://other.example.kr/{n}", canonical_url=f"c{n}",
+                s.add(t.ArticleRow(source_id=source.id, url=f"https://other.example.kr/{n}", canonical_url=f"c{n}",
                                 content_hash=f"{n:064x}", title="복제", body="본문", publisher="뉴스1",
                                 published_at=base, fetched_at=base, duplicate_of_id=art.id))
 

@@ -4,40 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from models.tables import Article, Source, Tag
-from newsmon.records import Article as ArticleRecord
-from newsmon.records import Tag as TagRecord
+from models.db import IN_LIST_SIZE
+from models.tables import ArticleRow, SourceRow, TagRow
+from newsmon.batching import batched
+from newsmon.records import Article, Tag
 
 
 @dataclass(frozen=True, slots=True)
 class NewArticle:
     """An article ready to store, with its dedupe keys and tags."""
 
-    record: ArticleRecord
+    record: Article
     canonical_url: str | None
     content_hash: str
-    tags: Sequence[TagRecord]
+    tags: Sequence[Tag]
     duplicate_of_id: int | None = None
     story_key: str | None = None
     minhash: bytes | None = None
 
 
-def ensure_source(session: Session, name: str, kind: str) -> Source:
-    source = session.scalar(select(Source).where(Source.name == name))
+def ensure_source(session: Session, name: str, kind: str) -> SourceRow:
+    source = session.scalar(select(SourceRow).where(SourceRow.name == name))
     if source is None:
         try:
             with session.begin_nested():
-                source = Source(name=name, kind=kind)
+                source = SourceRow(name=name, kind=kind)
                 session.add(source)
         except IntegrityError:  # created by a concurrent run
-            source = session.scalar(select(Source).where(Source.name == name))
+            source = session.scalar(select(SourceRow).where(SourceRow.name == name))
             assert source is not None
     return source
 
@@ -47,28 +47,16 @@ def stored_keys(session: Session, urls: Iterable[str], hashes: Iterable[str]) ->
     urls, hashes = list(set(urls)), list(set(hashes))
     found_urls: set[str] = set()
     found_hashes: set[str] = set()
-    for chunk in _chunks(urls):
-        found_urls.update(session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk))))
-    for chunk in _chunks(hashes):
-        found_hashes.update(session.scalars(select(Article.content_hash).where(Article.content_hash.in_(chunk))))
+    for chunk in batched(urls, IN_LIST_SIZE):
+        found_urls.update(session.scalars(select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(chunk))))
+    for chunk in batched(hashes, IN_LIST_SIZE):
+        found_hashes.update(session.scalars(select(ArticleRow.content_hash).where(ArticleRow.content_hash.in_(chunk))))
     return found_urls, found_hashes
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def as_utc(when: datetime | None) -> datetime | None:
-    """Times are stored in UTC: SQLite keeps no offset, so readers take a naive stored time as UTC."""
-    if when is None or when.tzinfo is None:
-        return when
-    return when.astimezone(timezone.utc)
-
-
-def _row(source_id: int, item: NewArticle) -> Article:
+def _row(source_id: int, item: NewArticle) -> ArticleRow:
     r = item.record
-    row = Article(
+    row = ArticleRow(
         source_id=source_id,
         external_id=r.external_id,
         url=r.url,
@@ -78,12 +66,12 @@ def _row(source_id: int, item: NewArticle) -> Article:
         body=r.body,
         publisher=r.publisher,
         author=r.author,
-        published_at=as_utc(r.published_at),
+        published_at=r.published_at,
         duplicate_of_id=item.duplicate_of_id,
         story_key=item.story_key,
         minhash=item.minhash,
     )
-    row.tags = [Tag(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms))
+    row.tags = [TagRow(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms))
                 for t in item.tags]
     return row
 
@@ -147,21 +135,23 @@ class ExportRow:
 
 def iter_export(session: Session, batch: int = 1000) -> Iterator[ExportRow]:
     """Every stored article with its tag labels and its kept copy's ids, oldest first, read `batch` rows at a time."""
-    kept = aliased(Article)
+    kept = aliased(ArticleRow)
     stmt = (
-        select(Article.id, Article.external_id, Article.url, Article.title, Article.publisher, Article.story_key,
-               Article.duplicate_of_id, kept.external_id)
-        .outerjoin(kept, kept.id == Article.duplicate_of_id)
-        .order_by(Article.id)
+        select(ArticleRow.id, ArticleRow.external_id, ArticleRow.url, ArticleRow.title, ArticleRow.publisher,
+               ArticleRow.story_key, ArticleRow.duplicate_of_id, kept.external_id)
+        .outerjoin(kept, kept.id == ArticleRow.duplicate_of_id)
+        .order_by(ArticleRow.id)
     )
     last = 0
     while True:
-        rows = session.execute(stmt.where(Article.id > last).limit(batch)).all()
+        rows = session.execute(stmt.where(ArticleRow.id > last).limit(batch)).all()
         if not rows:
             return
         labels: dict[int, tuple[list[str], list[str]]] = {r[0]: ([], []) for r in rows}
         tag_rows = session.execute(
-            select(Tag.article_id, Tag.kind, Tag.label).where(Tag.article_id.in_(list(labels))).order_by(Tag.label)
+            select(TagRow.article_id, TagRow.kind, TagRow.label)
+            .where(TagRow.article_id.in_(list(labels)))
+            .order_by(TagRow.label)
         )
         for article_id, kind, label in tag_rows:
             labels[article_id][0 if kind == "company" else 1].append(label)

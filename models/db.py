@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Values per SQL IN list: well under every database's limit on bound parameters.
+IN_LIST_SIZE = 500
 
 
 def make_engine(url: str) -> Engine:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models.tables import Article, Tag
-from newsmon.records import Tag as TagRecord
+from models.db import IN_LIST_SIZE
+from models.tables import ArticleRow, TagRow
+from newsmon.batching import batched
+from newsmon.records import Tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,35 +37,31 @@ def recent_for_dedupe(
     (published last year) is still a candidate for what is loaded next."""
     stmt = (
         select(
-            Article.id,
-            Article.title,
-            Article.body,
-            Article.published_at,
-            Article.publisher,
-            Article.minhash,
-            Article.duplicate_of_id,
-            Article.story_key,
+            ArticleRow.id,
+            ArticleRow.title,
+            ArticleRow.body,
+            ArticleRow.published_at,
+            ArticleRow.publisher,
+            ArticleRow.minhash,
+            ArticleRow.duplicate_of_id,
+            ArticleRow.story_key,
         )
-        .where(Article.id > after_id, or_(Article.published_at >= since, Article.fetched_at >= since))
-        .order_by(Article.id)
+        .where(ArticleRow.id > after_id, or_(ArticleRow.published_at >= since, ArticleRow.fetched_at >= since))
+        .order_by(ArticleRow.id)
         .execution_options(yield_per=batch_size)
     )
     for row in session.execute(stmt):
-        published = row.published_at
-        if published is not None and published.tzinfo is None:  # SQLite hands back the stored UTC time naive
-            published = published.replace(tzinfo=timezone.utc)
-        yield DedupeRow(row.id, row.title, row.body, published, row.publisher, row.minhash, row.duplicate_of_id,
+        yield DedupeRow(row.id, row.title, row.body, row.published_at, row.publisher, row.minhash, row.duplicate_of_id,
                         row.story_key)
 
 
-def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[TagRecord]]:
+def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[Tag]]:
     """The stored tags of these articles (to copy onto their near-duplicates)."""
-    found: dict[int, list[TagRecord]] = {i: [] for i in article_ids}
-    ids = list(found)
-    for start in range(0, len(ids), 500):
-        stmt = select(Tag).where(Tag.article_id.in_(ids[start : start + 500])).order_by(Tag.id)
+    found: dict[int, list[Tag]] = {i: [] for i in article_ids}
+    for chunk in batched(list(found), IN_LIST_SIZE):
+        stmt = select(TagRow).where(TagRow.article_id.in_(chunk)).order_by(TagRow.id)
         for tag in session.scalars(stmt):
-            record = TagRecord(kind=tag.kind, label=tag.label, score=tag.score,  # type: ignore[arg-type]
-                               evidence=tag.evidence, terms=tuple(tag.terms or ()))
+            record = Tag(kind=tag.kind, label=tag.label, score=tag.score,  # type: ignore[arg-type]
+                         evidence=tag.evidence, terms=tuple(tag.terms or ()))
             found[tag.article_id].append(record)
     return found

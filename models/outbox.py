@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -65,7 +65,7 @@ class DeliveryTicket:
 
 
 def _outlet_expr():  # type: ignore[no-untyped-def]
-    return func.coalesce(t.Article.publisher, t.Source.name)
+    return func.coalesce(t.ArticleRow.publisher, t.SourceRow.name)
 
 
 def unsent_matches(
@@ -82,12 +82,12 @@ def unsent_matches(
     limit: int = 2000,
 ) -> list[Match]:
     """Primary articles matching the filter that no digest of `subscription` holds yet, oldest first."""
-    art = t.Article
+    art = t.ArticleRow
 
     def tag_with(kind: str | None, label: str | None):  # type: ignore[no-untyped-def]
-        cond = [t.Tag.article_id == art.id, t.Tag.score >= min_score]
+        cond = [t.TagRow.article_id == art.id, t.TagRow.score >= min_score]
         if kind:
-            cond += [t.Tag.kind == kind, t.Tag.label == label]
+            cond += [t.TagRow.kind == kind, t.TagRow.label == label]
         return exists().where(*cond)
 
     wanted = [tag_with("company", c) for c in companies] + [tag_with("topic", x) for x in topics]
@@ -95,11 +95,11 @@ def unsent_matches(
         tag_filter = tag_with(None, None)
     else:
         tag_filter = and_(*wanted) if match == "all" else or_(*wanted)
-    already = exists().where(t.DigestEntry.subscription == subscription, t.DigestEntry.article_id == art.id)
+    already = exists().where(t.DigestEntryRow.subscription == subscription, t.DigestEntryRow.article_id == art.id)
     outlet = _outlet_expr()
     query = (
         select(art.id)
-        .join(t.Source, t.Source.id == art.source_id)
+        .join(t.SourceRow, t.SourceRow.id == art.source_id)
         .where(art.duplicate_of_id.is_(None), ~already, tag_filter)
         .order_by(art.fetched_at, art.id)
         .limit(limit)
@@ -120,23 +120,23 @@ def load_matches(session: Session, ids: Sequence[int]) -> list[Match]:
         return []
     outlet = _outlet_expr()
     rows = session.execute(
-        select(t.Article.id, t.Article.title, t.Article.url, outlet, t.Article.published_at, t.Article.story_key)
-        .join(t.Source, t.Source.id == t.Article.source_id)
-        .where(t.Article.id.in_(ids))
+        select(t.ArticleRow.id, t.ArticleRow.title, t.ArticleRow.url, outlet, t.ArticleRow.published_at,
+               t.ArticleRow.story_key)
+        .join(t.SourceRow, t.SourceRow.id == t.ArticleRow.source_id)
+        .where(t.ArticleRow.id.in_(ids))
     ).all()
     tags: dict[int, list[Tag]] = {i: [] for i in ids}
     for row in session.execute(
-        select(t.Tag.article_id, t.Tag.kind, t.Tag.label, t.Tag.score, t.Tag.evidence, t.Tag.terms).where(
-            t.Tag.article_id.in_(ids)
-        )
+        select(t.TagRow.article_id, t.TagRow.kind, t.TagRow.label, t.TagRow.score, t.TagRow.evidence,
+               t.TagRow.terms).where(t.TagRow.article_id.in_(ids))
     ):
         tags[row.article_id].append(Tag(row.kind, row.label, row.score, row.evidence, tuple(row.terms or ())))
     copies: dict[int, list[OtherCopy]] = {i: [] for i in ids}
     for row in session.execute(
-        select(t.Article.id, t.Article.duplicate_of_id, outlet, t.Article.url)
-        .join(t.Source, t.Source.id == t.Article.source_id)
-        .where(t.Article.duplicate_of_id.in_(ids))
-        .order_by(t.Article.id)
+        select(t.ArticleRow.id, t.ArticleRow.duplicate_of_id, outlet, t.ArticleRow.url)
+        .join(t.SourceRow, t.SourceRow.id == t.ArticleRow.source_id)
+        .where(t.ArticleRow.duplicate_of_id.in_(ids))
+        .order_by(t.ArticleRow.id)
     ):
         copies[row.duplicate_of_id].append(OtherCopy(row.id, row[2], row.url))
     by_id = {
@@ -170,11 +170,11 @@ def record_digest(
     Raises sqlalchemy.exc.IntegrityError when another run already recorded this digest or one of its articles for
     this subscription (the unique key and the unique (subscription, article_id)): that run owns them.
     """
-    digest = t.Digest(subscription=subscription, key=key, content=content, created_at=now)
+    digest = t.DigestRow(subscription=subscription, key=key, content=content, created_at=now)
     session.add(digest)
     session.flush()
-    session.add_all(t.DigestEntry(digest_id=digest.id, subscription=subscription, article_id=a) for a in article_ids)
-    session.add_all(t.Delivery(digest_id=digest.id, channel=c, status=PENDING, attempts=0) for c in channels)
+    session.add_all(t.DigestEntryRow(digest_id=digest.id, subscription=subscription, article_id=a) for a in article_ids)
+    session.add_all(t.DeliveryRow(digest_id=digest.id, channel=c, status=PENDING, attempts=0) for c in channels)
     session.flush()
     return digest.id
 
@@ -236,7 +236,7 @@ def open_deliveries(
 ) -> list[DeliveryTicket]:
     """Deliveries a run may take: pending or failed ones with attempts left, and `sending` ones whose run is gone
     (its claim is older than `stale_before`, or `is_dead` says its owner process no longer runs)."""
-    d, g = t.Delivery, t.Digest
+    d, g = t.DeliveryRow, t.DigestRow
     query = (
         select(d.id, d.digest_id, g.subscription, g.key, d.channel, d.status, d.attempts, d.claimed_at, d.claimed_by,
                g.content)
@@ -252,14 +252,12 @@ def open_deliveries(
 
 def _abandoned(ticket: DeliveryTicket, stale_before: datetime, is_dead: Callable[[str | None], bool]) -> bool:
     claimed = ticket.claimed_at
-    if claimed is not None and claimed.tzinfo is None:  # SQLite hands back naive UTC
-        claimed = claimed.replace(tzinfo=timezone.utc)
     return claimed is None or claimed < stale_before or is_dead(ticket.claimed_by)
 
 
 def _seen_claim(ticket: DeliveryTicket):  # type: ignore[no-untyped-def]
     """The compare-and-set condition: the delivery is still in the state (and claim) this run saw."""
-    d = t.Delivery
+    d = t.DeliveryRow
     cond = [d.id == ticket.id, d.status == ticket.status]
     if ticket.status == SENDING:
         cond.append(d.claimed_by == ticket.claimed_by if ticket.claimed_by else d.claimed_by.is_(None))
@@ -269,7 +267,7 @@ def _seen_claim(ticket: DeliveryTicket):  # type: ignore[no-untyped-def]
 def claim_delivery(session: Session, ticket: DeliveryTicket, *, owner: str, now: datetime) -> bool:
     """Take `ticket` for this run (compare-and-set on the status and claim it was seen in); False when another run
     took it first."""
-    d = t.Delivery
+    d = t.DeliveryRow
     result = session.execute(
         update(d).where(*_seen_claim(ticket))
         .values(status=SENDING, claimed_at=now, claimed_by=owner, attempts=d.attempts + 1)
@@ -280,7 +278,7 @@ def claim_delivery(session: Session, ticket: DeliveryTicket, *, owner: str, now:
 
 def count_attempt(session: Session, delivery_id: int, *, owner: str, now: datetime) -> None:
     """A further try under this run's claim: refresh the claim so other runs keep off it, and count the attempt."""
-    d = t.Delivery
+    d = t.DeliveryRow
     session.execute(
         update(d).where(d.id == delivery_id, d.status == SENDING, d.claimed_by == owner)
         .values(claimed_at=now, attempts=d.attempts + 1)
@@ -289,7 +287,7 @@ def count_attempt(session: Session, delivery_id: int, *, owner: str, now: dateti
 
 
 def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
-    d = t.Delivery
+    d = t.DeliveryRow
     session.execute(
         update(d).where(d.id == delivery_id)
         .values(status=SENT, sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
@@ -299,7 +297,7 @@ def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
 
 def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime, status: str = FAILED) -> bool:
     """Record a failure; True the first time this delivery fails (the caller reports it then, and only then)."""
-    d = t.Delivery
+    d = t.DeliveryRow
     session.execute(
         update(d).where(d.id == delivery_id)
         .values(status=status, claimed_at=None, claimed_by=None, last_error=error[:2000])
@@ -314,7 +312,7 @@ def mark_failed(session: Session, delivery_id: int, *, error: str, now: datetime
 
 def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetime, error: str) -> bool:
     """Mark a dead run's `sending` as unconfirmed instead of resending; True if this run did it (and reports it)."""
-    d = t.Delivery
+    d = t.DeliveryRow
     result = session.execute(
         update(d)
         .where(*_seen_claim(ticket))

@@ -16,18 +16,39 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored in UTC and read back timezone-aware in UTC on every database. SQLite keeps no offset,
+    so a time is converted to UTC before it is written (or compared) and marked UTC when it is read; a naive time
+    given to it is taken as UTC already."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
 
-class Source(Base):
+class SourceRow(Base):
     """A configured source and its health; ETag/Last-Modified make re-polls conditional."""
 
     __tablename__ = "sources"
@@ -37,19 +58,19 @@ class Source(Base):
     kind: Mapped[str] = mapped_column(String(20))
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     # When subscribers were told of the current failure streak; cleared on the next success.
-    failure_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failure_alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Keys (feed guids, article links) of items already read, oldest first, so a re-poll neither re-fetches nor
     # re-emits them; bounded by fetch.remember_seen_items. None before the first successful read.
     seen_items: Mapped[list[str] | None] = mapped_column(JSON)
 
 
-class Article(Base):
+class ArticleRow(Base):
     """One stored article. Exact duplicates (same canonical URL or same text) are never stored twice;
     near-duplicates are stored and point at the kept copy through `duplicate_of_id`."""
 
@@ -65,21 +86,21 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text)
     publisher: Mapped[str | None] = mapped_column(String(200))
     author: Mapped[str | None] = mapped_column(String(500))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     story_key: Mapped[str | None] = mapped_column(String(64), index=True)
     # MinHash signature of the core text (near-duplicate index): a format tag, then little-endian uint32 values
     # (dedupe.near.pack); a row without one, or of another format, is signed again when an index is rebuilt.
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
-    source: Mapped[Source] = relationship()
-    tags: Mapped[list["Tag"]] = relationship(back_populates="article", cascade="all, delete-orphan")
+    source: Mapped[SourceRow] = relationship()
+    tags: Mapped[list["TagRow"]] = relationship(back_populates="article", cascade="all, delete-orphan")
 
     __table_args__ = (Index("ix_articles_source_external", "source_id", "external_id"),)
 
 
-class Tag(Base):
+class TagRow(Base):
     """A company or topic on an article, with its score and the evidence sentence that fired it."""
 
     __tablename__ = "tags"
@@ -92,7 +113,7 @@ class Tag(Base):
     evidence: Mapped[str] = mapped_column(Text)
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
 
-    article: Mapped[Article] = relationship(back_populates="tags")
+    article: Mapped[ArticleRow] = relationship(back_populates="tags")
 
     __table_args__ = (
         UniqueConstraint("article_id", "kind", "label", name="uq_tags_article_kind_label"),
@@ -100,7 +121,7 @@ class Tag(Base):
     )
 
 
-class Digest(Base):
+class DigestRow(Base):
     """A digest recorded before any channel is tried (the outbox). `key` is its idempotency key."""
 
     __tablename__ = "digests"
@@ -108,16 +129,16 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription: Mapped[str] = mapped_column(String(200), index=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The built digest (plain data, alerts.digest.Digest) and its size cap, so a resend after a crash renders exactly
     # what was first built, whatever has been stored since.
     content: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    entries: Mapped[list["DigestEntry"]] = relationship(back_populates="digest", cascade="all, delete-orphan")
-    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="digest", cascade="all, delete-orphan")
+    entries: Mapped[list["DigestEntryRow"]] = relationship(back_populates="digest", cascade="all, delete-orphan")
+    deliveries: Mapped[list["DeliveryRow"]] = relationship(back_populates="digest", cascade="all, delete-orphan")
 
 
-class DigestEntry(Base):
+class DigestEntryRow(Base):
     """An article placed in a digest. Unique per subscription, so an article is never sent twice to one."""
 
     __tablename__ = "digest_entries"
@@ -127,12 +148,12 @@ class DigestEntry(Base):
     subscription: Mapped[str] = mapped_column(String(200))
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
 
-    digest: Mapped[Digest] = relationship(back_populates="entries")
+    digest: Mapped[DigestRow] = relationship(back_populates="entries")
 
     __table_args__ = (UniqueConstraint("subscription", "article_id", name="uq_digest_entries_subscription_article"),)
 
 
-class Delivery(Base):
+class DeliveryRow(Base):
     """One channel's delivery of one digest: pending until the channel accepted it, then sent."""
 
     __tablename__ = "deliveries"
@@ -144,13 +165,13 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Which run holds the claim ("host:pid:token"), so a restart on the same host can tell a dead run's claim from a
     # live one's without waiting for the claim timeout.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    digest: Mapped[Digest] = relationship(back_populates="deliveries")
+    digest: Mapped[DigestRow] = relationship(back_populates="deliveries")
 
     __table_args__ = (UniqueConstraint("digest_id", "channel", name="uq_deliveries_digest_channel"),)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.articles_store import ensure_source
-from models.tables import Source
+from models.tables import SourceRow
 from newsmon.records import SourceState
 
 
@@ -31,7 +31,7 @@ def load_states(session: Session, names: Iterable[str]) -> dict[str, SourceState
     names = list(names)
     if not names:
         return {}
-    rows = session.scalars(select(Source).where(Source.name.in_(names)))
+    rows = session.scalars(select(SourceRow).where(SourceRow.name.in_(names)))
     return {
         row.name: SourceState(etag=row.etag, last_modified=row.last_modified, seen_items=tuple(row.seen_items or ()))
         for row in rows
@@ -67,7 +67,7 @@ def record_failure(session: Session, name: str, kind: str, error: str, when: dat
 
 
 def source_health(session: Session, name: str) -> SourceHealth | None:
-    row = session.scalar(select(Source).where(Source.name == name))
+    row = session.scalar(select(SourceRow).where(SourceRow.name == name))
     if row is None:
         return None
     return SourceHealth(

@@ -164,8 +164,9 @@ def _generic(text: str, soup: BeautifulSoup, url: str | None) -> ExtractedPage:
     return ExtractedPage(url, title, body, published, _author_name(author), _outlet_name(outlet), "generic")
 
 
-def clean_text(text: str) -> tuple[str, str | None, str | None]:
-    """Article text (a feed's full text, say) through the same cleanup as page bodies: (body, author, outlet)."""
+def body_and_byline(text: str) -> tuple[str, str | None, str | None]:
+    """Article text (a feed's full text, say) through the same cleanup as page bodies: the cleaned body and the
+    author and outlet its byline named, as (body, author, outlet)."""
     return _clean(text.split("\n"))
 
 

@@ -15,7 +15,7 @@ from scrapers.config import FetchSettings, SourceConfig
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.feeds import FeedItem, parse_feed
 from scrapers.fetch import FetchedResponse, Fetcher
-from scrapers.pages import ExtractedPage, clean_text, extract_page
+from scrapers.pages import ExtractedPage, body_and_byline, extract_page
 
 
 async def read_web_sources(
@@ -160,8 +160,8 @@ class _SourceReader:
         if not page.ok:
             raise ExtractionError(self.source.name, response.url, page.missing())
         self._mark_seen(self.source.url)
-        return self._result([self._page_article(page, key=self.source.url, publisher=self.source.publisher)],
-                            response)
+        article = self._article(page, link=self.source.url, publisher=self.source.publisher or page.outlet)
+        return self._result([article], response)
 
     # -- items and pages -------------------------------------------------------------------------------------------
 
@@ -187,43 +187,25 @@ class _SourceReader:
             page = await self._page(item.link)
             if page is not None:
                 self._mark_item_seen(item)
-                return Article(
-                    source=self.source.name,
-                    title=item.title or page.title,
-                    body=page.body,
-                    url=page.url or item.link,
-                    publisher=self.source.publisher or page.outlet or publisher,
-                    author=item.author or page.author,
-                    published_at=item.published_at or page.published_at,
-                    external_id=item.guid or item.link,
-                    origin=item.link,
-                )
+                return self._article(page, item=item, publisher=self.source.publisher or page.outlet or publisher)
             # The page could not be read: the feed's teaser is better than losing the item.
         body = body or item.summary
         if not body:
             if not (self.source.fetch_pages and item.link):
                 self.errors.append(SourceError(self.source.name, item.link or item.key, "feed item has no text"))
             return None
-        text, found_author, found_outlet = clean_text(body)
+        text, found_author, found_outlet = body_and_byline(body)
         self._mark_item_seen(item)
-        return Article(
-            source=self.source.name,
-            title=item.title or text.split("\n", 1)[0][:100],
-            body=text or body,
-            url=item.link,
-            publisher=publisher or found_outlet,
-            author=item.author or found_author,
-            published_at=item.published_at,
-            external_id=item.guid or item.link,
-            origin=item.link,
-        )
+        own = ExtractedPage(url=None, title=text.split("\n", 1)[0][:100], body=text or body, published_at=None,
+                            author=found_author, outlet=found_outlet, extractor="feed")
+        return self._article(own, item=item, publisher=publisher or found_outlet)
 
     async def _article_from_page(self, link: str) -> Article | None:
         page = await self._page(link)
         if page is None:
             return None
         self._mark_seen(link)
-        return self._page_article(page, key=link, publisher=self.source.publisher)
+        return self._article(page, link=link, publisher=self.source.publisher or page.outlet)
 
     async def _page(self, link: str) -> ExtractedPage | None:
         """The extracted article at `link` (found inside fetched content), or None with the error recorded."""
@@ -246,17 +228,23 @@ class _SourceReader:
         return await asyncio.to_thread(extract_page, response.content, response.url, profile=self.source.profile,
                                        content_type=response.content_type)
 
-    def _page_article(self, page: ExtractedPage, *, key: str, publisher: str | None) -> Article:
+    def _article(self, text: ExtractedPage, *, publisher: str | None, item: FeedItem | None = None,
+                 link: str | None = None) -> Article:
+        """The one way an article is made from the web: what the feed item says (title, author, time, guid, link)
+        first where there is one, then what the text (a page, or the item's own text) says. Without an item, `link`
+        (where the page was found) is the article's key."""
+        if item is not None:
+            link = item.link
         return Article(
             source=self.source.name,
-            title=page.title,
-            body=page.body,
-            url=page.url or key,
-            publisher=publisher or page.outlet,
-            author=page.author,
-            published_at=page.published_at,
-            external_id=key,
-            origin=key,
+            title=(item.title if item else None) or text.title,
+            body=text.body,
+            url=text.url or link,
+            publisher=publisher,
+            author=(item.author if item else None) or text.author,
+            published_at=(item.published_at if item else None) or text.published_at,
+            external_id=(item.guid if item else None) or link,
+            origin=link,
         )
 
     # -- plumbing --------------------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Stored:
     def source(self, name: str) -> int:
         if name not in self.sources:
             with self.db.session() as s:
-                src = t.Source(name=name, kind="text")
+                src = t.SourceRow(name=name, kind="text")
                 s.add(src)
                 s.flush()
                 self.sources[name] = src.id
@@ -77,7 +77,7 @@ class Stored:
         n = self.counter
         source_id = self.source("seeds")
         with self.db.session() as s:
-            row = t.Article(
+            row = t.ArticleRow(
                 source_id=source_id,
                 url=f"https://news.example.kr/{n}" if url == "auto" else url,
                 canonical_url=f"https://news.example.kr/{n}?c",
@@ -93,7 +93,7 @@ class Stored:
             s.add(row)
             s.flush()
             for kind, label, score, evidence, terms in tags:
-                s.add(t.Tag(article_id=row.id, kind=kind, label=label, score=score, evidence=evidence,
+                s.add(t.TagRow(article_id=row.id, kind=kind, label=label, score=score, evidence=evidence,
                             terms=list(terms)))
             return row.id
 

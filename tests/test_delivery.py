@@ -31,7 +31,7 @@ SUBJECT_KO = "KT, 거대언어모델 '믿:음' 공개"
 
 def states(db: Database) -> dict[str, str]:
     with db.session() as s:
-        return dict(s.execute(select(t.Delivery.channel, t.Delivery.status)).tuples().all())
+        return dict(s.execute(select(t.DeliveryRow.channel, t.DeliveryRow.status)).tuples().all())
 
 
 def no_sleep(seconds: float) -> None:
@@ -160,7 +160,7 @@ def test_a_503_is_retried_within_the_run(db: Database, tmp_path: Path) -> None:
         reports = run_digests(db, config, env={"HOOK": f"json://127.0.0.1:{hook.port}/in"}, sleep=no_sleep)
     assert reports[0].deliveries == {"hook": "sent"} and len(hook.requests) == 1
     with db.session() as s:
-        assert s.scalar(select(t.Delivery.attempts)) == 2
+        assert s.scalar(select(t.DeliveryRow.attempts)) == 2
 
 
 CHILD = """

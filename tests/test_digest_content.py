@@ -199,7 +199,7 @@ def test_dry_run_prints_but_records_nothing(any_db: Database, tmp_path: Path) ->
 
     assert reports[0].dry_run and "믿:음" in out.getvalue()
     with any_db.session() as s:
-        assert s.scalar(select(func.count()).select_from(t.Digest)) == 0
+        assert s.scalar(select(func.count()).select_from(t.DigestRow)) == 0
     assert run_digests(any_db, config, console=io.StringIO())[0].deliveries == {"console": "sent"}
 
 
@@ -234,7 +234,7 @@ def test_preview_writes_html_and_records_nothing(db: Database, tmp_path: Path) -
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "<script>" not in html and "거대언어모델" in html
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(t.Digest)) == 0
+        assert s.scalar(select(func.count()).select_from(t.DigestRow)) == 0
 
 
 def test_notice_goes_to_the_console_when_no_channel_is_configured(tmp_path: Path) -> None:

@@ -68,8 +68,8 @@ def database(config: Path) -> Database:
 def counts(db: Database) -> dict[str, int]:
     with db.session() as s:
         return {name: s.scalar(select(func.count()).select_from(table)) or 0
-                for name, table in (("articles", t.Article), ("tags", t.Tag), ("digests", t.Digest),
-                                    ("deliveries", t.Delivery))}
+                for name, table in (("articles", t.ArticleRow), ("tags", t.TagRow), ("digests", t.DigestRow),
+                                    ("deliveries", t.DeliveryRow))}
 
 
 def test_ingest_twice_stores_once_and_sends_one_digest(project: Path) -> None:
@@ -83,9 +83,9 @@ def test_ingest_twice_stores_once_and_sends_one_digest(project: Path) -> None:
     assert after_first["articles"] == 5
     assert after_first["digests"] == 1
     with db.session() as s:
-        deliveries = s.execute(select(t.Delivery.channel, t.Delivery.status)).all()
-        labels = {label for (label,) in s.execute(select(t.Tag.label).join(t.Article).where(
-            t.Article.external_id == "000_60909971c8b3e5f5"))}
+        deliveries = s.execute(select(t.DeliveryRow.channel, t.DeliveryRow.status)).all()
+        labels = {label for (label,) in s.execute(select(t.TagRow.label).join(t.ArticleRow).where(
+            t.ArticleRow.external_id == "000_60909971c8b3e5f5"))}
     assert deliveries == [("console", "sent")]
     assert {"kt", "microsoft", "llm", "ms_dependence", "layoffs"} <= labels
     assert not labels & {"skt", "lguplus"}
@@ -117,12 +117,12 @@ def test_backfill_takes_the_range_and_reruns_without_duplicates(project: Path) -
     assert "1 outside the date range" in first["sources"]["inbox"]
     db = database(project)
     with db.session() as s:
-        stored = sorted(s.scalars(select(t.Article.external_id)))
+        stored = sorted(s.scalars(select(t.ArticleRow.external_id)))
     assert stored == ["t-001", "t-002"]
     again = backfill(since=date(2026, 1, 1), until=date(2026, 1, 2), sources=["inbox"], config_path=str(project))
     assert again["new"] == 0
     with db.session() as s:
-        assert sorted(s.scalars(select(t.Article.external_id))) == stored
+        assert sorted(s.scalars(select(t.ArticleRow.external_id))) == stored
     assert counts(db)["digests"] == 0  # backfilled matches are old news unless a digest is asked for
     wider = backfill(since=date(2026, 1, 1), until=date(2026, 1, 3), sources=["inbox"], config_path=str(project))
     assert wider["new"] == 1
@@ -215,7 +215,7 @@ respect_robots = false
     assert runs[1]["sources"]["good-feed"] == "good-feed: not modified since the last poll"
     db = database(config)
     with db.session() as s:
-        assert s.scalars(select(t.Article.title)).all() == ["KT, 새 AI 서비스 출시"]
+        assert s.scalars(select(t.ArticleRow.title)).all() == ["KT, 새 AI 서비스 출시"]
         good, bad = source_health(s, "good-feed"), source_health(s, "bad-feed")
     assert good is not None and good.consecutive_failures == 0 and good.last_success_at is not None
     assert bad is not None and bad.consecutive_failures == 3 and bad.failure_alerted_at is not None

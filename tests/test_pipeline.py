@@ -13,7 +13,7 @@ from ingest import context, pipeline
 from ingest.context import IngestContext
 from ingest.pipeline import store_source_result
 from models.db import Database
-from models.tables import Article as ArticleRow
+from models.tables import ArticleRow
 from newsmon.records import Article, SourceResult, Tag
 from test_dedupe import EVENT_A, EVENT_B, MARKET_MON, MARKET_TUE, ORIGINAL, OTHER, TRUNCATED, WIRE_COPY
 

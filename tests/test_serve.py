@@ -68,7 +68,7 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
         wait_for(lambda: completed_runs(api, "scheduled") >= 2, 240, "two scheduled ingest runs", proc, log)
         db = database(config)
         with db.session() as s:
-            assert len(s.scalars(select(t.Article.id)).all()) == 5
+            assert len(s.scalars(select(t.ArticleRow.id)).all()) == 5
 
         backfill = subprocess.run(
             [sys.executable, "-m", "prefect", "deployment", "run", "backfill/on-demand", "-p", "since=2026-01-01",
