@@ -94,7 +94,7 @@ class Stored:
             s.flush()
             for kind, label, score, evidence, terms in tags:
                 s.add(t.TagRow(article_id=row.id, kind=kind, label=label, score=score, evidence=evidence,
-                            terms=list(terms)))
+                               terms=list(terms)))
             return row.id
 
 

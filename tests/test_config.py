@@ -45,6 +45,8 @@ def test_config_env_picks_the_file(tmp_path, monkeypatch):
         (('timezone = "Asia/Seoul"\ningest', 'timezone = "Asia/Busan"\ningest'), "unknown time zone 'Asia/Busan'"),
         (('topics = ["llm", "ms_dependence", "layoffs"]', 'topics = ["llm", "crypto"]'), "unknown topic id(s) ['crypto']"),
         (('[storage]', '[storag]'), "storag: unknown key"),
+        (('# [dedupe]\n# similar = 0.5', '[dedupe]\nsimlar = 0.5'), "dedupe.simlar: unknown key"),
+        (('# [dedupe]\n# similar = 0.5', '[dedupe]\nsimilar = "high"'), "dedupe.similar: Input should be a valid number"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path, change, message):
@@ -67,3 +69,17 @@ def test_broken_toml_and_missing_file(tmp_path):
         load_config(write(tmp_path, "[storage\n"))
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_dedupe_thresholds_are_read_from_the_file_and_reach_the_ingest_context(tmp_path, monkeypatch):
+    from flows import resources
+
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", f"sqlite:///{tmp_path / 'dedupe.db'}")
+    text = DEFAULT_TEXT.replace("# [dedupe]\n# similar = 0.5\n# story_window_hours = 36.0",
+                                "[dedupe]\nsimilar = 0.7\nstory_window_hours = 12")
+    config = load_config(write(tmp_path, text))
+    assert config.dedupe.similar == 0.7 and config.dedupe.story_window_hours == 12.0
+    assert config.dedupe.contained == load_config(DEFAULT_CONFIG).dedupe.contained  # the rest keep their defaults
+    context = resources.ingest_context(config)
+    assert context.settings is config.dedupe and context.index.settings.similar == 0.7
+    context.db.dispose()

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from test_fetch_server import (  # noqa: F401
+from local_server import (  # noqa: F401
     KOREAN_PARAGRAPHS,
     LocalServer,
     Reply,

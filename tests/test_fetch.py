@@ -7,7 +7,7 @@ import socket
 import threading
 
 import pytest
-from test_fetch_server import LocalServer, Reply, Seen, fast_settings, server  # noqa: F401
+from local_server import LocalServer, Reply, Seen, fast_settings, server  # noqa: F401
 
 from scrapers.addresses import origin
 from newsmon.records import SourceState

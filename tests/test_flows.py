@@ -172,7 +172,7 @@ def test_ingest_polls_a_feed_over_http_and_warns_once_about_a_failing_one(tmp_pa
     """A real local HTTP server: one good feed with full text, one that always answers 500. The good one is stored
     once over three polls (then 304s); the bad one fails each poll, never stops the good one, and is reported to the
     subscribers once, when it reaches failures_before_alert."""
-    from test_fetch_server import LocalServer, Reply, rss_feed
+    from local_server import LocalServer, Reply, rss_feed
     from test_web_flow import conditional
 
     from flows.ingest import ingest

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from test_fetch_server import KOREAN_PARAGRAPHS, LocalServer, Reply, article_page, fast_settings, server  # noqa: F401
+from local_server import KOREAN_PARAGRAPHS, LocalServer, Reply, article_page, fast_settings, server  # noqa: F401
 
 from newsmon.errors import NewsmonError
 from scrapers.config import SourceConfig

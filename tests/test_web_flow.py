@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # `server` is a fixture; test_flows imports `conditional` from here.
-from test_fetch_server import (  # noqa: F401
+from local_server import (  # noqa: F401
     KOREAN_PARAGRAPHS,
     LocalServer,
     Reply,
