@@ -16,7 +16,9 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/newsmon run
 
+# The layers contract first (pyproject.toml [tool.importlinter]): an import pointing up fails the run.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 serve: $(STAMP)
