@@ -95,6 +95,10 @@ class Config(Strict):
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
 
+    def search_terms(self) -> list[str]:
+        """What search sources without queries of their own search for: the watchlist companies' main names."""
+        return [company.name for company in self.watchlist.companies.values()]
+
     def selected_sources(self, names: list[str] | None) -> list[SourceConfig]:
         """The sources named (any error naming an unknown one), or every enabled source when none is named."""
         if names:

@@ -50,8 +50,7 @@ def ingest_sources(config: Config, names: list[str] | None, date_range: DateRang
         results = [read_local_source(s, config.resolve_path(s.path), zone) for s in local if s.path is not None]
         fetched: list[SourceResult] = []
         if web:
-            watch_terms = [company.name for company in config.watchlist.companies.values()]
-            fetched = fetch_web_sources(web, config.fetch, watch_terms)
+            fetched = fetch_web_sources(web, config.fetch, config.search_terms())
         reports = []
         for result in results + fetched:
             report = store_source(result, date_range)

@@ -31,7 +31,7 @@ def make_config(sources: list[SourceConfig], **fetch: object) -> Config:
 
 def fetch(config: Config, db: Database) -> list[SourceResult]:
     """Every configured source once, searching for the watchlist's company names, as the ingest flow reads them."""
-    return fetch_all(db, config.sources, config.fetch, [c.name for c in config.watchlist.companies.values()])
+    return fetch_all(db, config.sources, config.fetch, config.search_terms())
 
 
 def notices_of(config: Config, db: Database, results: list[SourceResult]) -> list[str]:
