@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -65,10 +66,12 @@ def parse_feed(content: bytes, *, source: str, url: str, content_type: str | Non
     """
     text, _ = decode_document(content, content_type)
     text = _XML_DECL_ENCODING.sub(r'\1"utf-8"', text, count=1)
+    # A stream, never bytes or a string: feedparser.parse() opens a string or bytes that looks like a file name or URL
+    # and parses that instead, so a body holding only a path would read a file of this machine.
     # Entry HTML is only ever read for its text, never shown, so feedparser's sanitizer and URI rewriting
     # (a third of the parse time) are skipped.
     parsed = feedparser.parse(
-        text.encode("utf-8"), response_headers={"content-type": "application/xml; charset=utf-8"},
+        io.BytesIO(text.encode("utf-8")), response_headers={"content-type": "application/xml; charset=utf-8"},
         sanitize_html=False, resolve_relative_uris=False,
     )
     items = [item for entry in parsed.entries if (item := _item(entry)) is not None]
