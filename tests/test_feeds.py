@@ -145,7 +145,9 @@ def test_broken_xml_is_a_source_failure_naming_the_url(server: LocalServer) -> N
                               content_type="text/html"))
     [result] = poll([feed_source(server)])
     assert result.failure is not None and result.articles == []
-    assert result.failure.where == server.url("/feed") and "not a readable RSS or Atom feed" in result.failure.reason
+    assert result.failure.where == server.url("/feed")
+    assert result.failure.reason == "not an RSS or Atom feed: the body is an HTML page (no title; it ends before its " \
+                                    "closing </html>)"
 
 
 def test_truncated_feed_keeps_the_items_before_the_break(server: LocalServer) -> None:
