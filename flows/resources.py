@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from models.db import Database
 from newsmon.config import Config
+from newsmon.errors import StorageError
 from tagging.rules import Watchlist
 
 _lock = threading.Lock()
@@ -18,8 +19,12 @@ def _database(url: str) -> Database:
 
 
 def database(config: Config) -> Database:
+    """The configured database, migrated; StorageError names the setting it came from when it cannot be used."""
     with _lock:
-        return _database(config.database_url())
+        try:
+            return _database(config.database_url())
+        except StorageError as exc:
+            raise StorageError(f"{config.database_setting()}: {exc}") from None
 
 
 @lru_cache(maxsize=4)
