@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -157,12 +156,13 @@ def _stories(matches: Sequence[Match]) -> list[list[Match]]:
 def build_digest(
     subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
 ) -> Digest:
-    """One digest of `matches` for `subscription`: a story appears once, under its strongest wanted tag."""
+    """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
+    matches (its section), strongest first; the header counts are the sections' sizes."""
     wanted = {("company", c) for c in subscription.companies} | {("topic", x) for x in subscription.topics}
     zone = subscription.timezone
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
-    company_counts: Counter[str] = Counter()
-    topic_counts: Counter[str] = Counter()
+    stories = 0
+
     def relevant_tags(m: Match) -> list[Tag]:
         return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
 
@@ -173,6 +173,11 @@ def build_digest(
         if not relevant:
             continue
         top = relevant[0]  # tags come strongest first
+        # The story's sections: every wanted tag of any of its articles (the lead's first, then the others' by score).
+        story_tags: dict[tuple[str, str], Tag] = {}
+        for g in relevant + sorted((g for m in story if m is not lead for g in relevant_tags(m)),
+                                   key=lambda g: -g.score):
+            story_tags.setdefault((g.kind, g.label), g)
         seen_outlets = {clean_text(lead.outlet)}
         also: list[Copy] = []
         for m in story:
@@ -184,9 +189,7 @@ def build_digest(
                     seen_outlets.add(outlet)
                     also.append(Copy(outlet, safe_url(url)))
         tag_views = tuple(TagView(g.kind, g.label, clean_text(display_name(watchlist, g.kind, g.label)), g.score)
-                          for g in relevant)
-        for view in tag_views:
-            (company_counts if view.kind == "company" else topic_counts)[view.name] += 1
+                          for g in story_tags.values())
         item = DigestItem(
             title=clean_text(lead.title) or "(untitled)",
             url=safe_url(lead.url),
@@ -197,7 +200,9 @@ def build_digest(
             terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
             also_in=tuple(also),
         )
-        groups.setdefault((top.kind, top.label), []).append((top.score, item))
+        stories += 1
+        for key, tag in story_tags.items():
+            groups.setdefault(key, []).append((tag.score, item))
     ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "company", -len(kv[1]), kv[0][1]))
     digest_groups = tuple(
         DigestGroup(kind, label, clean_text(display_name(watchlist, kind, label)),
@@ -205,15 +210,15 @@ def build_digest(
         for (kind, label), items in ordered
     )
     ids = tuple(m.article_id for m in matches)
-    stories = sum(len(g.items) for g in digest_groups)
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
         title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
         created=local_time(now, zone),
         timezone=zone,
-        company_counts=tuple(company_counts.most_common()),
-        topic_counts=tuple(topic_counts.most_common()),
+        # The header counts are the sections' sizes, so they always agree.
+        company_counts=tuple((g.name, len(g.items)) for g in digest_groups if g.kind == "company"),
+        topic_counts=tuple((g.name, len(g.items)) for g in digest_groups if g.kind == "topic"),
         groups=digest_groups,
         stories=stories,
         articles=len(ids) + sum(len(m.also_in) for m in matches),

@@ -65,7 +65,7 @@ def escape_slack(text: str) -> str:
 
 
 def _more_line(hidden: int) -> str:
-    return f"…and {hidden} more {'story' if hidden == 1 else 'stories'} not shown in this message."
+    return f"…and {hidden} more {'entry' if hidden == 1 else 'entries'} not shown in this message."
 
 
 def _counts_line(digest: Digest) -> str:
@@ -77,8 +77,13 @@ def _counts_line(digest: Digest) -> str:
     return " | ".join(parts)
 
 
+def entries(digest: Digest) -> int:
+    """How many entries the digest lists: a story appears once in each of its sections."""
+    return sum(len(g.items) for g in digest.groups)
+
+
 def take(digest: Digest, shown: int) -> list[DigestGroup]:
-    """The first `shown` stories, in group order, as groups (empty groups dropped)."""
+    """The first `shown` entries, in group order, as groups (empty groups dropped)."""
     out = []
     left = shown
     for g in digest.groups:
@@ -119,7 +124,7 @@ def _text(digest: Digest, shown: int) -> str:
             if item.also_in:
                 lines.append("  also in: " + ", ".join(c.outlet for c in item.also_in))
         lines.append("")
-    hidden = digest.stories - shown
+    hidden = entries(digest) - shown
     if hidden > 0:
         lines.append(_more_line(hidden))
     return "\n".join(lines).rstrip() + "\n"
@@ -150,7 +155,7 @@ def _markdown(digest: Digest, shown: int) -> str:
             if item.also_in:
                 lines.append("  also in: " + ", ".join(_md_link(c.outlet, c.url) for c in item.also_in))
         lines.append("")
-    hidden = digest.stories - shown
+    hidden = entries(digest) - shown
     if hidden > 0:
         lines.append(f"_{escape_markdown(_more_line(hidden))}_")
     return "\n".join(lines).rstrip() + "\n"
@@ -196,7 +201,7 @@ def _slack_blocks(digest: Digest, shown: int) -> list[dict]:
             else:
                 chunk += "\n\n" + entry
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    hidden = digest.stories - shown
+    hidden = entries(digest) - shown
     if hidden > 0:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(_more_line(hidden))}]})
     return blocks
@@ -224,7 +229,7 @@ def _html(digest: Digest, shown: int) -> str:
                    for i in g.items]}
         for g in take(digest, shown)
     ]
-    hidden = digest.stories - shown
+    hidden = entries(digest) - shown
     return _jinja.get_template("digest.html.j2").render(
         digest=digest, groups=groups, counts=_counts_line(digest), more=_more_line(hidden) if hidden > 0 else None
     )
@@ -235,7 +240,7 @@ def _html(digest: Digest, shown: int) -> str:
 
 def _fit(digest: Digest, max_items: int, fits: Callable[[int], bool]) -> int:
     """The most stories (up to max_items) for which `fits` holds; binary search, rendering O(log n) times."""
-    hi = min(max_items, digest.stories)
+    hi = min(max_items, entries(digest))
     if fits(hi):
         return hi
     lo = 0
@@ -258,12 +263,12 @@ def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int
 
         shown = _fit(digest, max_items, slack_fits)
         blocks = _slack_blocks(digest, shown)
-        return Rendered(fmt, digest.title, _slack_text(blocks), shown, digest.stories - shown, blocks)
+        return Rendered(fmt, digest.title, _slack_text(blocks), shown, entries(digest) - shown, blocks)
     renderer = {"text": _text, "markdown": _markdown, "html": _html}[fmt]
     # Mail clients clip by bytes (Gmail at ~102 KB), chat services count characters.
     size = (lambda body: len(body.encode("utf-8"))) if fmt == "html" else len
     shown = _fit(digest, max_items, lambda n: size(renderer(digest, n)) <= limit)
-    return Rendered(fmt, digest.title, renderer(digest, shown), shown, digest.stories - shown)
+    return Rendered(fmt, digest.title, renderer(digest, shown), shown, entries(digest) - shown)
 
 
 def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None) -> Rendered:
