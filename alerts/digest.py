@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
 from models.outbox import Match
+from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, shorten
 from newsmon.records import Tag
 from tagging.rules import Watchlist
 
@@ -178,25 +179,26 @@ def build_digest(
         for g in relevant + sorted((g for m in story if m is not lead for g in relevant_tags(m)),
                                    key=lambda g: -g.score):
             story_tags.setdefault((g.kind, g.label), g)
-        seen_outlets = {clean_text(lead.outlet)}
+        seen_outlets = {shorten(clean_text(lead.outlet), MAX_OUTLET_CHARS)}
         also: list[Copy] = []
         for m in story:
             copies = [(m.outlet, m.url)] if m is not lead else []
             copies += [(c.outlet, c.url) for c in m.also_in]
             for outlet, url in copies:
-                outlet = clean_text(outlet)
+                outlet = shorten(clean_text(outlet), MAX_OUTLET_CHARS)
                 if outlet not in seen_outlets:
                     seen_outlets.add(outlet)
                     also.append(Copy(outlet, safe_url(url)))
         tag_views = tuple(TagView(g.kind, g.label, clean_text(display_name(watchlist, g.kind, g.label)), g.score)
                           for g in story_tags.values())
+        # Rows stored before the field bounds may be any size: what is shown is bounded here too.
         item = DigestItem(
-            title=clean_text(lead.title) or "(untitled)",
+            title=shorten(clean_text(lead.title), MAX_TITLE_CHARS) or "(untitled)",
             url=safe_url(lead.url),
-            outlet=clean_text(lead.outlet),
+            outlet=shorten(clean_text(lead.outlet), MAX_OUTLET_CHARS),
             published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
-            evidence=clean_text(top.evidence),
+            evidence=shorten(clean_text(top.evidence), MAX_EVIDENCE_CHARS),
             terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
             also_in=tuple(also),
         )
