@@ -90,6 +90,8 @@ class Digest:
     stories: int
     articles: int
     article_ids: tuple[int, ...] = field(default=())
+    # Stories over the subscription's max_entries: left unsent (not in article_ids) for the next digest.
+    waiting: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,7 +118,7 @@ class Digest:
             company_counts=tuple(tuple(c) for c in data["company_counts"]),  # type: ignore[misc]
             topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
             groups=groups, stories=data["stories"], articles=data["articles"],
-            article_ids=tuple(data.get("article_ids", ())),
+            article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
         )
 
 
@@ -158,16 +160,22 @@ def build_digest(
     subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
 ) -> Digest:
     """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
-    matches (its section), strongest first; the header counts are the sections' sizes."""
+    matches (its section), strongest first; the header counts are the sections' sizes. At most max_entries stories
+    (the oldest first); the others are left out of it, unsent, for the next digest."""
     wanted = {("company", c) for c in subscription.companies} | {("topic", x) for x in subscription.topics}
     zone = subscription.timezone
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
-    stories = 0
+    stories = waiting = 0
+    ids: list[int] = []
 
     def relevant_tags(m: Match) -> list[Tag]:
         return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
 
     for story in _stories(matches):
+        if stories >= subscription.max_entries:
+            waiting += 1  # not recorded: its articles stay unsent and lead the next digest
+            continue
+        ids.extend(m.article_id for m in story)
         # The story is shown through its article that matters most to this subscription (earliest on a tie).
         lead = max(story, key=lambda m: (max((g.score for g in relevant_tags(m)), default=-1.0), -m.article_id))
         relevant = relevant_tags(lead) or list(lead.tags)
@@ -211,7 +219,7 @@ def build_digest(
                     tuple(item for _, item in sorted(items, key=lambda si: -si[0])))
         for (kind, label), items in ordered
     )
-    ids = tuple(m.article_id for m in matches)
+    taken = {*ids}
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
@@ -223,8 +231,9 @@ def build_digest(
         topic_counts=tuple((g.name, len(g.items)) for g in digest_groups if g.kind == "topic"),
         groups=digest_groups,
         stories=stories,
-        articles=len(ids) + sum(len(m.also_in) for m in matches),
-        article_ids=ids,
+        articles=len(ids) + sum(len(m.also_in) for m in matches if m.article_id in taken),
+        article_ids=tuple(ids),
+        waiting=waiting,
     )
 
 

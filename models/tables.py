@@ -150,6 +150,8 @@ class Delivery(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A digest in several messages: {"parts": n, "sent": k, "sending": j, "unconfirmed": [...]} (alerts.run).
+    progress: Mapped[dict | None] = mapped_column(JSON)
 
     digest: Mapped[Digest] = relationship(back_populates="deliveries")
 
