@@ -122,7 +122,8 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
             runs.append((index, place, [item]))
     sections = tuple(_Section(digest.groups[index].name, digest.groups[index].kind, len(digest.groups[index].items),
                               place > 0, tuple(items)) for index, place, items in runs)
-    title = digest.title if of == 1 else f"{digest.title} ({number}/{of})"
+    # Services cut titles (apprise: 250 characters for Slack and webhooks); the number must survive the cut.
+    title = digest.title if of == 1 else f"{shorten(digest.title, 200)} ({number}/{of})"
     if not last:
         footer = f"Continued in the next message ({number + 1}/{of})."
     elif digest.waiting:
