@@ -24,7 +24,7 @@ from apprise.plugins.slack import NotifySlack
 
 from alerts.config import Channel
 from alerts.digest import Digest
-from alerts.render import DEFAULT_LIMITS, Rendered, render, render_notice
+from alerts.render import DEFAULT_LIMITS, Rendered, plan_parts, render_notice, render_part
 from newsmon.errors import DeliveryError
 
 DIGEST_HEADER = "X-Newsmon-Digest"
@@ -42,20 +42,33 @@ class ChannelUnusable(DeliveryError):
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """What a notifier sends: the stored digest (rendered per channel) and its idempotency key."""
+    """What a notifier sends: the stored digest, in as many messages (parts) as the channel's size limit needs,
+    from part `first_part` on. `on_part(part, parts, accepted)` is called before each part is sent (False) and once
+    the channel accepted it (True), so the caller can record how far the delivery got."""
 
     digest: Digest
-    max_items: int
+    first_part: int = 1
+    on_part: Callable[[int, int, bool], None] | None = None
 
     @property
     def key(self) -> str:
         return self.digest.key
 
+    def part_key(self, part: int, parts: int) -> str:
+        """The idempotency key of one part: the digest's key, and for a digest in several messages its part."""
+        return self.key if parts == 1 else f"{self.key}:{part}/{parts}"
+
+    def told(self, part: int, parts: int, accepted: bool) -> None:
+        if self.on_part is not None:
+            self.on_part(part, parts, accepted)
+
 
 class Notifier(Protocol):
     """Sends a digest to a channel or raises DeliveryError (whose message never holds the channel's secret)."""
 
-    def send(self, channel: Channel, message: Outgoing) -> None: ...
+    def send(self, channel: Channel, message: Outgoing) -> None:
+        """Send the digest's parts from message.first_part on, telling message.on_part about each."""
+        ...
 
     def send_notice(self, channel: Channel, subject: str, body: str) -> None:
         """Send a one-off operational notice (plain words, escaped per format); raise DeliveryError on failure."""
@@ -223,16 +236,23 @@ class AppriseNotifier:
         return all(isinstance(p, KEYED_PLUGINS) for p in plugins)
 
     def send(self, channel: Channel, message: Outgoing) -> None:
-        def rendered(fmt: str, limit: int) -> Rendered:
-            return render(message.digest, fmt, limit=limit, max_items=message.max_items)
-
-        self._deliver(channel, rendered, message.key)
+        plugins, secrets = self._plugins(channel)
+        # One split for every target of the channel, so part k holds the same stories wherever it goes.
+        budgets = [(channel_format(channel, p), _limit(channel_format(channel, p), p)) for p in plugins]
+        parts = plan_parts(message.digest, budgets)
+        for part in parts[message.first_part - 1 :]:
+            message.told(part.number, part.of, False)
+            self._deliver(channel, lambda fmt, _limit, part=part: render_part(message.digest, part, fmt),
+                          message.part_key(part.number, part.of), plugins, secrets)
+            message.told(part.number, part.of, True)
 
     def send_notice(self, channel: Channel, subject: str, body: str) -> None:
-        self._deliver(channel, lambda fmt, limit: render_notice(subject, body, fmt, limit=limit), None)
-
-    def _deliver(self, channel: Channel, rendered: Callable[[str, int], Rendered], key: str | None) -> None:
         plugins, secrets = self._plugins(channel)
+        self._deliver(channel, lambda fmt, limit: render_notice(subject, body, fmt, limit=limit), None, plugins,
+                      secrets)
+
+    def _deliver(self, channel: Channel, rendered: Callable[[str, int], Rendered], key: str | None,
+                 plugins: list[NotifyBase], secrets: set[str]) -> None:
         # A configuration file may hold several URLs; a retry within this run skips those that already took it.
         done = self._accepted.setdefault((channel.label, key), set()) if key else set()
         with _Registered(secrets):
@@ -253,14 +273,9 @@ class AppriseNotifier:
         self, channel: Channel, plugin: NotifyBase, rendered: Callable[[str, int], Rendered], key: str | None
     ) -> None:
         fmt = channel_format(channel, plugin)
-        limit = DEFAULT_LIMITS[fmt]
-        if plugin.body_maxlen and not isinstance(plugin, NotifyEmail):
-            # apprise's 32 KiB for email is nominal (mail has no such limit); Gmail's clipping at ~100 KB, our html
-            # default, is the one that matters there.
-            limit = min(limit, plugin.body_maxlen)
-        message = rendered(fmt, limit)
+        message = rendered(fmt, _limit(fmt, plugin))
         title = message.title[: plugin.title_maxlen] if plugin.title_maxlen else message.title
-        # One message per digest: no splitting by apprise (we trimmed to the channel's size) and no throttle wait.
+        # No splitting by apprise (our parts fit the channel's size, numbered) and no throttle wait.
         plugin.overflow_mode = OverflowMode.UPSTREAM
         if key:
             _attach_key(plugin, key)
@@ -277,6 +292,16 @@ class AppriseNotifier:
             lines = [ln.split(" - ", 2)[-1] for ln in detail.strip().splitlines() if ln.strip()]
             reason = "; ".join(dict.fromkeys(lines))[-500:] or "the service did not accept the message"
             raise DeliveryError(f"channel {channel.label}: {scrub(reason)}")
+
+
+def _limit(fmt: str, plugin: NotifyBase) -> int:
+    """How large one message to `plugin` may be in `fmt`."""
+    limit = DEFAULT_LIMITS[fmt]
+    if plugin.body_maxlen and not isinstance(plugin, NotifyEmail):
+        # apprise's 32 KiB for email is nominal (mail has no such limit); Gmail's clipping at ~100 KB, our html
+        # default, is the one that matters there.
+        limit = min(limit, plugin.body_maxlen)
+    return limit
 
 
 def _attach_key(plugin: NotifyBase, key: str) -> None:
@@ -314,6 +339,10 @@ class ConsoleNotifier:
         self.stream = stream
 
     def send_text(self, message: Outgoing) -> None:
-        self.stream.write(render(message.digest, "text", max_items=message.max_items).body)
-        self.stream.write("\n")
-        self.stream.flush()
+        parts = plan_parts(message.digest, [("text", DEFAULT_LIMITS["text"])])
+        for part in parts[message.first_part - 1 :]:
+            message.told(part.number, part.of, False)
+            self.stream.write(render_part(message.digest, part, "text").body)
+            self.stream.write("\n")
+            self.stream.flush()
+            message.told(part.number, part.of, True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
 from models.outbox import Match
+from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, shorten
 from newsmon.records import Tag
 from tagging.rules import Watchlist
 
@@ -90,6 +90,8 @@ class Digest:
     stories: int
     articles: int
     article_ids: tuple[int, ...] = field(default=())
+    # Stories over the subscription's max_entries: left unsent (not in article_ids) for the next digest.
+    waiting: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -116,7 +118,7 @@ class Digest:
             company_counts=tuple(tuple(c) for c in data["company_counts"]),  # type: ignore[misc]
             topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
             groups=groups, stories=data["stories"], articles=data["articles"],
-            article_ids=tuple(data.get("article_ids", ())),
+            article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
         )
 
 
@@ -155,67 +157,81 @@ def _stories(matches: Sequence[Match]) -> list[list[Match]]:
 def build_digest(
     subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
 ) -> Digest:
-    """One digest of `matches` for `subscription`: a story appears once, under its strongest wanted tag."""
+    """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
+    matches (its section), strongest first; the header counts are the sections' sizes. At most max_entries stories
+    (the oldest first); the others are left out of it, unsent, for the next digest."""
     wanted = {("company", c) for c in subscription.companies} | {("topic", x) for x in subscription.topics}
     zone = subscription.timezone
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
-    company_counts: Counter[str] = Counter()
-    topic_counts: Counter[str] = Counter()
+    stories = waiting = 0
+    ids: list[int] = []
+
     def relevant_tags(m: Match) -> list[Tag]:
         return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
 
     for story in _stories(matches):
+        if stories >= subscription.max_entries:
+            waiting += 1  # not recorded: its articles stay unsent and lead the next digest
+            continue
+        ids.extend(m.article_id for m in story)
         # The story is shown through its article that matters most to this subscription (earliest on a tie).
         lead = max(story, key=lambda m: (max((g.score for g in relevant_tags(m)), default=-1.0), -m.article_id))
         relevant = relevant_tags(lead) or list(lead.tags)
         if not relevant:
             continue
         top = relevant[0]  # tags come strongest first
-        seen_outlets = {clean_text(lead.outlet)}
+        # The story's sections: every wanted tag of any of its articles (the lead's first, then the others' by score).
+        story_tags: dict[tuple[str, str], Tag] = {}
+        for g in relevant + sorted((g for m in story if m is not lead for g in relevant_tags(m)),
+                                   key=lambda g: -g.score):
+            story_tags.setdefault((g.kind, g.label), g)
+        seen_outlets = {shorten(clean_text(lead.outlet), MAX_OUTLET_CHARS)}
         also: list[Copy] = []
         for m in story:
             copies = [(m.outlet, m.url)] if m is not lead else []
             copies += [(c.outlet, c.url) for c in m.also_in]
             for outlet, url in copies:
-                outlet = clean_text(outlet)
+                outlet = shorten(clean_text(outlet), MAX_OUTLET_CHARS)
                 if outlet not in seen_outlets:
                     seen_outlets.add(outlet)
                     also.append(Copy(outlet, safe_url(url)))
         tag_views = tuple(TagView(g.kind, g.label, clean_text(display_name(watchlist, g.kind, g.label)), g.score)
-                          for g in relevant)
-        for view in tag_views:
-            (company_counts if view.kind == "company" else topic_counts)[view.name] += 1
+                          for g in story_tags.values())
+        # Rows stored before the field bounds may be any size: what is shown is bounded here too.
         item = DigestItem(
-            title=clean_text(lead.title) or "(untitled)",
+            title=shorten(clean_text(lead.title), MAX_TITLE_CHARS) or "(untitled)",
             url=safe_url(lead.url),
-            outlet=clean_text(lead.outlet),
+            outlet=shorten(clean_text(lead.outlet), MAX_OUTLET_CHARS),
             published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
-            evidence=clean_text(top.evidence),
+            evidence=shorten(clean_text(top.evidence), MAX_EVIDENCE_CHARS),
             terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
             also_in=tuple(also),
         )
-        groups.setdefault((top.kind, top.label), []).append((top.score, item))
+        stories += 1
+        for key, tag in story_tags.items():
+            groups.setdefault(key, []).append((tag.score, item))
     ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "company", -len(kv[1]), kv[0][1]))
     digest_groups = tuple(
         DigestGroup(kind, label, clean_text(display_name(watchlist, kind, label)),
                     tuple(item for _, item in sorted(items, key=lambda si: -si[0])))
         for (kind, label), items in ordered
     )
-    ids = tuple(m.article_id for m in matches)
-    stories = sum(len(g.items) for g in digest_groups)
+    taken = {*ids}
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
         title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
         created=local_time(now, zone),
         timezone=zone,
-        company_counts=tuple(company_counts.most_common()),
-        topic_counts=tuple(topic_counts.most_common()),
+        # The header counts are the sections' sizes, so they always agree.
+        company_counts=tuple((g.name, len(g.items)) for g in digest_groups if g.kind == "company"),
+        topic_counts=tuple((g.name, len(g.items)) for g in digest_groups if g.kind == "topic"),
         groups=digest_groups,
         stories=stories,
-        articles=len(ids) + sum(len(m.also_in) for m in matches),
-        article_ids=ids,
+        articles=len(ids) + sum(len(m.also_in) for m in matches if m.article_id in taken),
+        article_ids=tuple(ids),
+        waiting=waiting,
     )
 
 

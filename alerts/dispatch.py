@@ -26,6 +26,21 @@ CONSOLE = "console"
 Outcome = tuple[outbox.DeliveryTicket, str | None, str | None]
 
 
+def _in_flight(progress: dict | None) -> int | None:
+    """The part a dead run may have been sending when it died: the one it marked, none when it died between parts,
+    the first when it recorded nothing (a claim from before multi-part delivery)."""
+    if progress is None:
+        return 1
+    return int(progress.get("sending") or 0) or None
+
+
+def _unconfirmed_error(ticket: outbox.DeliveryTicket, part: int, parts: int) -> str:
+    which = f"part {part} of {parts} of digest" if parts > 1 else "digest"
+    return (f"channel {ticket.channel}: a run died after sending {which} {ticket.digest_key[:12]} and before "
+            "recording it; not resent, because the channel offers no idempotency key (it may or may not have "
+            "arrived; see docs/delivery.md)")
+
+
 class Dispatcher:
     """One run's delivery machinery: the database, the configured channels, the notifiers and the policy, passed in."""
 
@@ -93,25 +108,38 @@ class Dispatcher:
         return None
 
     def deliver_one(self, ticket: outbox.DeliveryTicket) -> tuple[str | None, str | None]:
-        """Claim, send with retries, record. Returns (status, error) or (None, None) if another run holds it."""
+        """Claim, send its parts with retries, record. Returns (status, error) or (None, None) if another run holds
+        it. A digest too long for one message goes as numbered parts; progress is recorded per part, so a delivery
+        taken over from a dead run resumes where that run stopped (docs/delivery.md)."""
         channel = self._channel(ticket) if ticket.channel != CONSOLE else None
-        if ticket.status == outbox.SENDING and not self._may_resend(channel, ticket):
-            error = (f"channel {ticket.channel}: a run died after sending digest {ticket.digest_key[:12]} and before "
-                     "recording it; not resent, because the channel offers no idempotency key (it may or may not "
-                     "have arrived; see docs/delivery.md)")
-            with self.db.session() as s:
-                taken = outbox.settle_unconfirmed(s, ticket, now=self.clock(), error=error)
-            if not taken:
-                return None, None
-            log.warning("subscription %s: %s", ticket.subscription, error)
-            return outbox.UNCONFIRMED, error
+        progress = dict(ticket.progress or {"sent": 0, "sending": 0})
+        unconfirmed_now = None
+        if ticket.status == outbox.SENDING:
+            in_flight = _in_flight(ticket.progress)
+            if in_flight is not None and not self._may_resend(channel, ticket):
+                parts = int(progress.get("parts", 1))
+                unconfirmed_now = _unconfirmed_error(ticket, in_flight, parts)
+                if in_flight >= parts:  # nothing after it: the delivery ends here, not resent
+                    with self.db.session() as s:
+                        taken = outbox.settle_unconfirmed(s, ticket, now=self.clock(), error=unconfirmed_now)
+                    if not taken:
+                        return None, None
+                    log.warning("subscription %s: %s", ticket.subscription, unconfirmed_now)
+                    return outbox.UNCONFIRMED, unconfirmed_now
+                # Count the uncertain part as sent (at most once) and go on with the rest.
+                progress.update(sent=in_flight, unconfirmed=[*progress.get("unconfirmed", []), in_flight])
+        # Nothing is in flight under the new claim; a part a dead run was sending is sent again (with its own key)
+        # unless it was just counted as unconfirmed.
+        progress["sending"] = 0
         with self.db.session() as s:
-            if not outbox.claim_delivery(s, ticket, owner=self.owner, now=self.clock()):
+            if not outbox.claim_delivery(s, ticket, owner=self.owner, now=self.clock(), progress=progress):
                 return None, None
-        message = Outgoing(Digest.from_dict(ticket.content["digest"]), int(ticket.content.get("max_items", 200)))
+        if unconfirmed_now:
+            log.warning("subscription %s: %s", ticket.subscription, unconfirmed_now)
         if ticket.channel != CONSOLE and channel is None:
             return self._failed(ticket, f"channel {ticket.channel} is no longer configured for subscription "
                                         f"{ticket.subscription}; the digest stays in the outbox")
+        digest = Digest.from_dict(ticket.content["digest"])
         attempts = channel.attempts if channel else 1
         error = ""
         for attempt in range(attempts):
@@ -120,6 +148,9 @@ class Dispatcher:
                 self.sleep(channel.backoff_seconds * 2 ** (attempt - 1))
                 with self.db.session() as s:
                     outbox.count_attempt(s, ticket.id, owner=self.owner, now=self.clock())
+            message = Outgoing(digest, first_part=int(progress["sent"]) + 1,
+                               on_part=lambda part, parts, accepted: self._record_part(ticket, progress, part, parts,
+                                                                                       accepted))
             try:
                 if channel is None:
                     self.console.send_text(message)
@@ -138,12 +169,23 @@ class Dispatcher:
                 log.warning("subscription %s: attempt %d of %d failed unexpectedly: %s", ticket.subscription,
                             attempt + 1, attempts, error)
                 continue
-            if self.after_send:
-                self.after_send(ticket.channel)
+            skipped = progress.get("unconfirmed", [])
+            note = (unconfirmed_now or _unconfirmed_error(ticket, skipped[-1], int(progress.get("parts", 1)))
+                    if skipped else None)
             with self.db.session() as s:
-                outbox.mark_sent(s, ticket.id, now=self.clock())
-            return outbox.SENT, None
+                outbox.mark_sent(s, ticket.id, now=self.clock(), unconfirmed=note)
+            return (outbox.UNCONFIRMED, note) if note else (outbox.SENT, None)
         return self._failed(ticket, error)
+
+    def _record_part(self, ticket: outbox.DeliveryTicket, progress: dict, part: int, parts: int,
+                     accepted: bool) -> None:
+        """Record that `part` of `parts` is about to be sent (so a crash now leaves it marked in flight), or that the
+        channel accepted it (so it is never sent again)."""
+        if accepted and self.after_send:
+            self.after_send(ticket.channel)
+        progress.update(parts=parts, sent=part if accepted else part - 1, sending=0 if accepted else part)
+        with self.db.session() as s:
+            outbox.record_part(s, ticket.id, owner=self.owner, now=self.clock(), progress=dict(progress))
 
     def _may_resend(self, channel: Channel | None, ticket: outbox.DeliveryTicket) -> bool:
         if channel is None:

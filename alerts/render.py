@@ -1,17 +1,21 @@
-"""Renders a digest per format (plain text, Markdown, Slack Block Kit, HTML), escaped and within a size limit."""
+"""Renders a digest per format (plain text, Markdown, Slack Block Kit, HTML), escaped, in as many messages as the
+channel's size limit needs (numbered 1/3, 2/3, ...): every entry goes in some message, shortened if it cannot fit."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from markupsafe import escape as escape_html
 
-from alerts.digest import Digest, DigestGroup, DigestItem, clean_text, emphasis_segments
+from alerts.digest import Copy, Digest, DigestGroup, DigestItem, clean_text, emphasis_segments
+from newsmon.bounds import shorten
 
 # Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
 DEFAULT_LIMITS: dict[str, int] = {"text": 1_000_000, "markdown": 32_000, "slack": 35_000, "html": 100_000}
@@ -24,16 +28,29 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _jinja = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                      trim_blocks=True, lstrip_blocks=True)
 
+# An entry: the index of its section in digest.groups, its place in that section, and the story.
+Entry = tuple[int, int, DigestItem]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One message's share of a digest: its entries in order, and its number among the digest's messages."""
+
+    number: int
+    of: int
+    entries: tuple[Entry, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A digest in one format. `blocks` is the Slack Block Kit payload when the format is slack."""
+    """One message of a digest (or a notice) in one format. `blocks` is the Slack Block Kit payload for slack."""
 
     format: str
     title: str
     body: str
-    shown: int
-    hidden: int
+    part: int = 1
+    parts: int = 1
+    entries: int = 0
     blocks: list[dict] | None = None
 
 
@@ -64,10 +81,6 @@ def escape_slack(text: str) -> str:
     return text.translate(_SLACK_MARKERS)
 
 
-def _more_line(hidden: int) -> str:
-    return f"…and {hidden} more {'story' if hidden == 1 else 'stories'} not shown in this message."
-
-
 def _counts_line(digest: Digest) -> str:
     parts = []
     if digest.company_counts:
@@ -77,17 +90,55 @@ def _counts_line(digest: Digest) -> str:
     return " | ".join(parts)
 
 
-def take(digest: Digest, shown: int) -> list[DigestGroup]:
-    """The first `shown` stories, in group order, as groups (empty groups dropped)."""
-    out = []
-    left = shown
-    for g in digest.groups:
-        if left <= 0:
-            break
-        items = g.items[:left]
-        left -= len(items)
-        out.append(DigestGroup(g.kind, g.label, g.name, items))
-    return out
+def digest_entries(digest: Digest) -> list[Entry]:
+    """Every entry of the digest in order: a story appears once in each of its sections."""
+    return [(index, place, item) for index, group in enumerate(digest.groups) for place, item in enumerate(group.items)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    name: str
+    kind: str
+    count: int  # the whole section's size, as the header counts say
+    continued: bool  # its first entries went in an earlier message
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What one message shows: its title (numbered when there are several), sections and closing line."""
+
+    title: str
+    sections: tuple[_Section, ...]
+    footer: str | None
+
+
+def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, last: bool) -> _Page:
+    runs: list[tuple[int, int, list[DigestItem]]] = []  # (section index, first place, items) per run of one section
+    for index, place, item in entries:
+        if runs and runs[-1][0] == index:
+            runs[-1][2].append(item)
+        else:
+            runs.append((index, place, [item]))
+    sections = tuple(_Section(digest.groups[index].name, digest.groups[index].kind, len(digest.groups[index].items),
+                              place > 0, tuple(items)) for index, place, items in runs)
+    # Services cut titles (apprise: 250 characters for Slack and webhooks); the number must survive the cut.
+    title = digest.title if of == 1 else f"{shorten(digest.title, 200)} ({number}/{of})"
+    if not last:
+        footer = f"Continued in the next message ({number + 1}/{of})."
+    elif digest.waiting:
+        footer = (f"…and {digest.waiting} more {'story' if digest.waiting == 1 else 'stories'} (over this "
+                  "subscription's max_entries) come in the next digest.")
+    else:
+        footer = None
+    return _Page(title, sections, footer)
+
+
+def _worst_page(digest: Digest, entries: Sequence[Entry]) -> _Page:
+    """The page as large as its final numbering can make it, for fitting before the number of messages is known."""
+    page = _page(digest, entries, 999, 999, last=False)
+    waiting = _page(digest, entries, 999, 999, last=True).footer or ""
+    return replace(page, footer=max(page.footer or "", waiting, key=len))
 
 
 def _meta(item: DigestItem) -> list[str]:
@@ -100,28 +151,37 @@ def _evidence(item: DigestItem, escape: Callable[[str], str], before: str, after
                    for s, hit in emphasis_segments(item.evidence, item.terms))
 
 
+def _section_label(section: _Section) -> str:
+    kind = "company" if section.kind == "company" else "topic"
+    return f"{kind} · {section.count}" + (" · continued" if section.continued else "")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Plain text (the console)
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _text(digest: Digest, shown: int) -> str:
-    lines = [digest.title, f"{digest.created} · {_counts_line(digest)}", ""]
-    for group in take(digest, shown):
-        lines.append(f"== {group.name} ({'company' if group.kind == 'company' else 'topic'}) ==")
-        for item in group.items:
-            lines.append(f"* {item.title}")
-            lines.append("  " + " · ".join(_meta(item)))
-            if item.url:
-                lines.append(f"  {item.url}")
-            if item.evidence:
-                lines.append(f"  \u201c{_evidence(item, str, '[', ']')}\u201d")
-            if item.also_in:
-                lines.append("  also in: " + ", ".join(c.outlet for c in item.also_in))
+# An entry's own text is the same in every message that is tried while splitting a digest: rendered once.
+@lru_cache(maxsize=4096)
+def _text_item(item: DigestItem) -> str:
+    lines = [f"* {item.title}", "  " + " · ".join(_meta(item))]
+    if item.url:
+        lines.append(f"  {item.url}")
+    if item.evidence:
+        lines.append(f"  \u201c{_evidence(item, str, '[', ']')}\u201d")
+    if item.also_in:
+        lines.append("  also in: " + ", ".join(c.outlet for c in item.also_in))
+    return "\n".join(lines)
+
+
+def _text(digest: Digest, page: _Page) -> str:
+    lines = [page.title, f"{digest.created} · {_counts_line(digest)}", ""]
+    for section in page.sections:
+        lines.append(f"== {section.name} ({_section_label(section)}) ==")
+        lines.extend(_text_item(item) for item in section.items)
         lines.append("")
-    hidden = digest.stories - shown
-    if hidden > 0:
-        lines.append(_more_line(hidden))
+    if page.footer:
+        lines.append(page.footer)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -136,23 +196,26 @@ def _md_link(text: str, url: str | None) -> str:
     return f"[{escape_markdown(text)}]({url.replace('(', '%28').replace(')', '%29')})"
 
 
-def _markdown(digest: Digest, shown: int) -> str:
+@lru_cache(maxsize=4096)
+def _markdown_item(item: DigestItem) -> str:
+    lines = [f"- **{_md_link(item.title, item.url)}**  ", "  " + escape_markdown(" · ".join(_meta(item))) + "  "]
+    if item.evidence:
+        lines.append(f"  \u201c{_evidence(item, escape_markdown, '**', '**')}\u201d  ")
+    if item.also_in:
+        lines.append("  also in: " + ", ".join(_md_link(c.outlet, c.url) for c in item.also_in))
+    return "\n".join(lines)
+
+
+def _markdown(digest: Digest, page: _Page) -> str:
     header = escape_markdown(f"{digest.created} · {_counts_line(digest)}")
-    lines = [f"**{escape_markdown(digest.title)}**", "", header, ""]
-    for group in take(digest, shown):
-        lines.append(f"### {escape_markdown(group.name)}")
+    lines = [f"**{escape_markdown(page.title)}**", "", header, ""]
+    for section in page.sections:
+        lines.append(f"### {escape_markdown(section.name)} ({escape_markdown(_section_label(section))})")
         lines.append("")
-        for item in group.items:
-            lines.append(f"- **{_md_link(item.title, item.url)}**  ")
-            lines.append("  " + escape_markdown(" · ".join(_meta(item))) + "  ")
-            if item.evidence:
-                lines.append(f"  \u201c{_evidence(item, escape_markdown, '**', '**')}\u201d  ")
-            if item.also_in:
-                lines.append("  also in: " + ", ".join(_md_link(c.outlet, c.url) for c in item.also_in))
+        lines.extend(_markdown_item(item) for item in section.items)
         lines.append("")
-    hidden = digest.stories - shown
-    if hidden > 0:
-        lines.append(f"_{escape_markdown(_more_line(hidden))}_")
+    if page.footer:
+        lines.append(f"_{escape_markdown(page.footer)}_")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -166,6 +229,7 @@ def _slack_link(text: str, url: str | None) -> str:
     return f"<{url}|{escape_slack(text)}>" if url else escape_slack(text)
 
 
+@lru_cache(maxsize=4096)
 def _slack_item(item: DigestItem) -> str:
     lines = [f"• *{_slack_link(item.title, item.url)}*", escape_slack(" · ".join(_meta(item)))]
     if item.evidence:
@@ -179,26 +243,26 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _slack_blocks(digest: Digest, shown: int) -> list[dict]:
+def _slack_blocks(digest: Digest, page: _Page) -> list[dict]:
     blocks: list[dict] = [
         {"type": "header",
-         "text": {"type": "plain_text", "text": _cut(digest.title, SLACK_HEADER_CHARS), "emoji": False}},
+         "text": {"type": "plain_text", "text": _cut(page.title, SLACK_HEADER_CHARS), "emoji": False}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape_slack(
             f"{digest.created} · {_counts_line(digest)}"), SLACK_SECTION_CHARS)}]},
     ]
-    for group in take(digest, shown):
-        chunk = f"*{escape_slack(group.name)}*"
-        for item in group.items:
-            entry = _cut(_slack_item(item), SLACK_SECTION_CHARS - 100)
+    for section in page.sections:
+        chunk = f"*{escape_slack(section.name)}* ({escape_slack(_section_label(section))})"
+        for item in section.items:
+            # An entry is shortened to fit a section before it gets here; the cut is the last resort.
+            entry = _cut(_slack_item(item), SLACK_SECTION_CHARS - 200)
             if len(chunk) + 2 + len(entry) > SLACK_SECTION_CHARS:
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
                 chunk = entry
             else:
                 chunk += "\n\n" + entry
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    hidden = digest.stories - shown
-    if hidden > 0:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(_more_line(hidden))}]})
+    if page.footer:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(page.footer)}]})
     return blocks
 
 
@@ -217,53 +281,111 @@ def _slack_text(blocks: list[dict]) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _html(digest: Digest, shown: int) -> str:
-    groups = [
-        {"name": g.name, "kind": g.kind,
-         "items": [{"item": i, "evidence": emphasis_segments(i.evidence, i.terms), "meta": " · ".join(_meta(i))}
-                   for i in g.items]}
-        for g in take(digest, shown)
-    ]
-    hidden = digest.stories - shown
+@lru_cache(maxsize=4096)
+def _html_item(item: DigestItem) -> Markup:
+    return Markup(_jinja.get_template("digest_entry.html.j2").render(
+        item=item, evidence=emphasis_segments(item.evidence, item.terms), meta=" · ".join(_meta(item))).strip())
+
+
+def _html(digest: Digest, page: _Page) -> str:
+    groups = [{"name": sec.name, "kind": sec.kind, "label": _section_label(sec),
+               "items": [_html_item(i) for i in sec.items]} for sec in page.sections]
     return _jinja.get_template("digest.html.j2").render(
-        digest=digest, groups=groups, counts=_counts_line(digest), more=_more_line(hidden) if hidden > 0 else None
+        title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer
     )
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Splitting a digest into messages
+# ---------------------------------------------------------------------------------------------------------------
 
 
-def _fit(digest: Digest, max_items: int, fits: Callable[[int], bool]) -> int:
-    """The most stories (up to max_items) for which `fits` holds; binary search, rendering O(log n) times."""
-    hi = min(max_items, digest.stories)
-    if fits(hi):
-        return hi
-    lo = 0
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if fits(mid):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def render(digest: Digest, fmt: str, *, limit: int | None = None, max_items: int = 200) -> Rendered:
-    """`digest` in `fmt`, at most `max_items` stories and `limit` characters; the rest become a "…and N more" line."""
-    limit = limit or DEFAULT_LIMITS[fmt]
+def _size(digest: Digest, page: _Page, fmt: str) -> tuple[int, int]:
+    """(size, blocks) of `page` in `fmt`: characters, bytes for html (mail clips by bytes), JSON for slack."""
     if fmt == "slack":
-        def slack_fits(n: int) -> bool:
-            blocks = _slack_blocks(digest, n)
-            return len(blocks) <= SLACK_MAX_BLOCKS and len(json.dumps(blocks, ensure_ascii=False)) <= limit
+        blocks = _slack_blocks(digest, page)
+        return len(json.dumps(blocks, ensure_ascii=False)), len(blocks)
+    body = {"text": _text, "markdown": _markdown, "html": _html}[fmt](digest, page)
+    return (len(body.encode("utf-8")) if fmt == "html" else len(body)), 0
 
-        shown = _fit(digest, max_items, slack_fits)
-        blocks = _slack_blocks(digest, shown)
-        return Rendered(fmt, digest.title, _slack_text(blocks), shown, digest.stories - shown, blocks)
-    renderer = {"text": _text, "markdown": _markdown, "html": _html}[fmt]
-    # Mail clients clip by bytes (Gmail at ~102 KB), chat services count characters.
-    size = (lambda body: len(body.encode("utf-8"))) if fmt == "html" else len
-    shown = _fit(digest, max_items, lambda n: size(renderer(digest, n)) <= limit)
-    return Rendered(fmt, digest.title, renderer(digest, shown), shown, digest.stories - shown)
+
+def _fits(digest: Digest, entries: Sequence[Entry], budgets: Sequence[tuple[str, int]]) -> bool:
+    page = _worst_page(digest, entries)
+    for fmt, limit in budgets:
+        size, blocks = _size(digest, page, fmt)
+        if size > limit or blocks > SLACK_MAX_BLOCKS:
+            return False
+    return True
+
+
+def _shortened(item: DigestItem, level: int) -> DigestItem:
+    """`item` made smaller, step by step, for a message it does not fit: evidence, title and other outlets cut, then
+    the evidence and other outlets gone, then the link (a URL can be as long as a small channel's whole message)."""
+    title, evidence, copies = [(200, 400, 8), (100, 150, 3), (80, 0, 0), (60, 0, 0)][min(level, 3)]
+    also = item.also_in[:copies]
+    if len(item.also_in) > copies and copies:
+        also += (Copy(f"+{len(item.also_in) - copies}", None),)
+    return replace(item, title=shorten(item.title, title), evidence=shorten(item.evidence, evidence) if evidence else "",
+                   also_in=also, url=item.url if level < 3 else None)
+
+
+def plan_parts(digest: Digest, budgets: Sequence[tuple[str, int]]) -> list[Part]:
+    """The digest's entries cut into messages that each fit every (format, limit) in `budgets` (the formats of one
+    channel's targets), in order; an entry that does not fit a message on its own is shortened, never dropped."""
+    entries = digest_entries(digest)
+    chunks: list[tuple[Entry, ...]] = []
+    start = 0
+    first_try = 2
+    while start < len(entries):
+        level = 0
+        while not _fits(digest, entries[start : start + 1], budgets) and level < 4:
+            index, place, item = entries[start]
+            entries[start] = (index, place, _shortened(item, level))
+            level += 1
+        # The longest run from `start` that fits: double while it fits (from the last message's size, as messages of
+        # one digest hold about as many entries), then halve the gap.
+        good, size = 1, first_try
+        while start + good < len(entries):
+            size = min(size, len(entries) - start)
+            if not _fits(digest, entries[start : start + size], budgets):
+                break
+            good, size = size, size * 2
+        bad = size if start + good < len(entries) else good + 1
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            if _fits(digest, entries[start : start + middle], budgets):
+                good = middle
+            else:
+                bad = middle
+        chunks.append(tuple(entries[start : start + good]))
+        start += good
+        first_try = max(2, good)
+    chunks = chunks or [()]
+    return [Part(number, len(chunks), chunk) for number, chunk in enumerate(chunks, 1)]
+
+
+def render_part(digest: Digest, part: Part, fmt: str) -> Rendered:
+    """One message of `digest`: `part` in `fmt`."""
+    page = _page(digest, part.entries, part.number, part.of, last=part.number == part.of)
+    if fmt == "slack":
+        blocks = _slack_blocks(digest, page)
+        return Rendered(fmt, page.title, _slack_text(blocks), part.number, part.of, len(part.entries), blocks)
+    body = {"text": _text, "markdown": _markdown, "html": _html}[fmt](digest, page)
+    return Rendered(fmt, page.title, body, part.number, part.of, len(part.entries))
+
+
+def render_parts(digest: Digest, fmt: str, *, limit: int | None = None) -> list[Rendered]:
+    """`digest` in `fmt` as messages of at most `limit` (default: the format's usual limit)."""
+    parts = plan_parts(digest, [(fmt, limit or DEFAULT_LIMITS[fmt])])
+    return [render_part(digest, part, fmt) for part in parts]
+
+
+def render(digest: Digest, fmt: str, *, limit: int | None = None) -> Rendered:
+    """The first message of `digest` in `fmt` (the whole digest when it fits one)."""
+    return render_parts(digest, fmt, limit=limit)[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None) -> Rendered:
@@ -276,14 +398,14 @@ def render_notice(subject: str, body: str, fmt: str, *, limit: int | None = None
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": _cut(subject, SLACK_HEADER_CHARS),
                                               "emoji": False}},
                   {"type": "section", "text": {"type": "mrkdwn", "text": text or " "}}]
-        return Rendered(fmt, subject, text, 0, 0, blocks)
+        return Rendered(fmt, subject, text, blocks=blocks)
     if fmt == "html":
         title = escape_html(subject)
         html = (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{title}</title></head>'
                 f'<body><h1 style="font-size:18px;">{title}</h1>'
                 + "".join(f'<p style="margin:4px 0;overflow-wrap:anywhere;">{escape_html(line)}</p>' for line in lines)
                 + "</body></html>")
-        return Rendered(fmt, subject, _cut(html, limit), 0, 0)
+        return Rendered(fmt, subject, _cut(html, limit))
     if fmt == "markdown":
-        return Rendered(fmt, subject, _cut("  \n".join(escape_markdown(line) for line in lines), limit), 0, 0)
-    return Rendered(fmt, subject, _cut("\n".join(lines), limit), 0, 0)
+        return Rendered(fmt, subject, _cut("  \n".join(escape_markdown(line) for line in lines), limit))
+    return Rendered(fmt, subject, _cut("\n".join(lines), limit))

@@ -100,7 +100,7 @@ class DigestRunner:
             digest = self.build(sub)
             if digest is None:
                 return None
-            content = {"digest": digest.to_dict(), "max_items": sub.max_entries}
+            content = {"digest": digest.to_dict()}
             return digest, outbox.DigestDraft(digest.key, digest.article_ids, content)
 
         return outbox.record_next_digest(self.db, sub.name, draft, channels=channel_labels(sub), clock=self.clock,
@@ -137,7 +137,7 @@ def run_digests(
             digest = runner.build(sub)
             if digest is None:
                 continue
-            printer.send_text(Outgoing(digest, sub.max_entries))
+            printer.send_text(Outgoing(digest))
             reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True))
         return reports
 
@@ -179,4 +179,5 @@ def preview_html(db: Database, config: AlertSettings, subscription: str | None =
         subscription=sub.name, key="", title=f"newsmon · {sub.name} · no new stories", created="",
         timezone=sub.timezone, company_counts=(), topic_counts=(), groups=(), stories=0, articles=0,
     )
-    return render(digest, "html", max_items=sub.max_entries).body
+    # One page with the whole digest, however long: a file has no message size limit.
+    return render(digest, "html", limit=sys.maxsize).body

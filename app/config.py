@@ -91,6 +91,10 @@ class Config(Strict):
             url = prefix + str((self.base_dir / url[len(prefix) :]).resolve())
         return url
 
+    def database_setting(self) -> str:
+        """The setting `database_url()` came from, for error messages."""
+        return DATABASE_URL_ENV if os.environ.get(DATABASE_URL_ENV) else "storage.database_url"
+
     def resolve_path(self, path: str | Path) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from alerts.digest import build_digest  # noqa: E402
-from alerts.render import DEFAULT_LIMITS, render  # noqa: E402
+from alerts.render import DEFAULT_LIMITS, render_parts  # noqa: E402
 from digest_fixtures import make_config  # noqa: E402
 from models import tables as t  # noqa: E402
 from models.db import Database  # noqa: E402
@@ -86,14 +86,14 @@ def main() -> None:
         print(f"{len(matches)} matches -> {digest.stories} stories ({digest.articles} articles incl. other outlets)")
         print(f"  query unsent matches   {q_time * 1000:8.1f} ms")
         print(f"  build digest           {b_time * 1000:8.1f} ms   outbox JSON {stored / 1024:8.1f} KiB")
-        print(f"  {'format':<10} {'limit':>9} {'ms':>8} {'KiB':>8} {'shown':>6} {'hidden':>7}")
+        print(f"  {'format':<10} {'limit':>9} {'ms':>8} {'KiB':>8} {'parts':>6} {'entries':>8}")
         for fmt, limit in [("text", None), ("markdown", None), ("markdown", 2000), ("slack", None), ("html", None),
                            ("html", 10_000_000)]:
-            rendered, r_time = timed(lambda: render(digest, fmt, limit=limit, max_items=10_000), args.repeat)
-            size = len(rendered.body.encode()) if fmt != "slack" else len(
-                json.dumps(rendered.blocks, ensure_ascii=False).encode())
+            parts, r_time = timed(lambda: render_parts(digest, fmt, limit=limit), args.repeat)
+            size = sum(len(p.body.encode()) if fmt != "slack" else len(
+                json.dumps(p.blocks, ensure_ascii=False).encode()) for p in parts)
             print(f"  {fmt:<10} {limit or DEFAULT_LIMITS[fmt]:>9} {r_time * 1000:8.1f} {size / 1024:8.1f} "
-                  f"{rendered.shown:>6} {rendered.hidden:>7}")
+                  f"{len(parts):>6} {sum(p.entries for p in parts):>8}")
         db.dispose()
 
 

@@ -27,8 +27,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import loopback_guard  # noqa: E402
 from scrapers.addresses import origin  # noqa: E402
 from scrapers.config import FetchSettings  # noqa: E402
 from scrapers.fetch import Fetcher  # noqa: E402
@@ -147,6 +149,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per setup; the fastest is reported")
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args()
+    # Everything here is served on loopback; a connection or lookup beyond it is a bug, refused before a packet leaves.
+    loopback_guard.install()
 
     hosts = [f"127.0.0.{i + 1}" for i in range(args.hosts)]
     ports: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]

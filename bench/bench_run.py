@@ -24,6 +24,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import loopback_guard  # noqa: E402
+
 PLAIN = """
 import sys
 from zoneinfo import ZoneInfo
@@ -68,6 +72,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each kind (first = fresh database)")
     args = parser.parse_args()
+    # This process only talks to the Prefect server it starts on 127.0.0.1; its children get loopback URLs only.
+    loopback_guard.install()
     base = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSMON_DATABASE_URL")}
     newsmon = [sys.executable, "-m", "flows.cli", "run"]
     results: dict[str, list[float]] = {"plain": [], "temporary": [], "server": []}

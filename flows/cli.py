@@ -34,6 +34,14 @@ def _config() -> Config:
     return load_config(state["config"])
 
 
+def _database_ready(config: Config) -> None:
+    """Open (and migrate) the database before Prefect starts, so a wrong URL or a server that is down is one line
+    naming the setting, not a flow's traceback; the flows reuse this process's engine."""
+    from flows import resources
+
+    resources.database(config)
+
+
 def _prefect_server() -> None:
     """Run flows against a running `newsmon serve`'s Prefect server when there is one (no temporary server)."""
     from flows.serve import use_running_server
@@ -54,7 +62,7 @@ def run(
     no_digest: Annotated[bool, typer.Option("--no-digest", help="store only; send no digest")] = False,
 ) -> None:
     """Run one ingest cycle: read every source, store what is new, send digests of new matches."""
-    _config()  # fail fast, before Prefect starts, on a bad configuration
+    _database_ready(_config())  # fail fast, before Prefect starts, on a bad configuration or database
     _prefect_server()
     from flows.ingest import ingest
 
@@ -85,6 +93,7 @@ def backfill(
     config = _config()
     for name in source or []:
         config.source(name)
+    _database_ready(config)
     _prefect_server()
     from flows.ingest import backfill as backfill_flow
 
@@ -115,6 +124,7 @@ def digest(
 
         run_digests(resources.database(config), config, subscriptions=subscription, dry_run=True)
         return
+    _database_ready(config)
     _prefect_server()
     from flows.ingest import digest as digest_flow
 
@@ -129,7 +139,9 @@ def serve(
     ingest, digest and backfill deployments until Ctrl-C or SIGTERM."""
     from flows.serve import serve_forever
 
-    serve_forever(_config(), state["config"], port=port)
+    config = _config()
+    _database_ready(config)
+    serve_forever(config, state["config"], port=port)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from app.config import Config
 from dedupe.settings import DedupeSettings
 from ingest.context import IngestContext, StoredIndex
 from models.db import Database
+from newsmon.errors import StorageError
 from tagging.rules import Watchlist
 
 _lock = threading.Lock()
@@ -27,8 +28,12 @@ def _database(url: str) -> Database:
 
 
 def database(config: Config) -> Database:
+    """The configured database, migrated; StorageError names the setting it came from when it cannot be used."""
     with _lock:
-        return _database(config.database_url())
+        try:
+            return _database(config.database_url())
+        except StorageError as exc:
+            raise StorageError(f"{config.database_setting()}: {exc}") from None
 
 
 @lru_cache(maxsize=4)

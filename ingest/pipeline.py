@@ -16,6 +16,7 @@ from models.articles_store import NewArticle, ensure_source, insert_articles, st
 from models.db import Database
 from models.dedupe_store import tags_of
 from newsmon.batching import batched
+from newsmon.bounds import bounded
 from newsmon.records import Article, SourceError, SourceResult, Tag
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def store_source_result(
     when something new is not a near-duplicate."""
     report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure,
                           not_modified=result.not_modified)
-    articles = result.articles
+    # Every field within its bound before anything is keyed, tagged or stored (newsmon/bounds.py).
+    articles = [bounded(a) for a in result.articles]
     if date_range is not None:
         in_range = [a for a in articles if a.published_at in date_range]
         report.out_of_range = len(articles) - len(in_range)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from models.db import IN_LIST_SIZE
 from models.tables import ArticleRow, SourceRow, TagRow
 from newsmon.batching import batched
+from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_URL_CHARS, shorten
 from newsmon.records import Article, Tag
 
 
@@ -60,7 +61,9 @@ def _row(source_id: int, item: NewArticle) -> ArticleRow:
         source_id=source_id,
         external_id=r.external_id,
         url=r.url,
-        canonical_url=item.canonical_url,
+        # Percent-encoding can make a URL's canonical form longer than the column; such an article is then kept by its
+        # text hash alone.
+        canonical_url=item.canonical_url if item.canonical_url and len(item.canonical_url) <= MAX_URL_CHARS else None,
         content_hash=item.content_hash,
         title=r.title,
         body=r.body,
@@ -71,8 +74,8 @@ def _row(source_id: int, item: NewArticle) -> ArticleRow:
         story_key=item.story_key,
         minhash=item.minhash,
     )
-    row.tags = [TagRow(kind=t.kind, label=t.label, score=t.score, evidence=t.evidence, terms=list(t.terms))
-                for t in item.tags]
+    row.tags = [TagRow(kind=t.kind, label=t.label, score=t.score, evidence=shorten(t.evidence, MAX_EVIDENCE_CHARS),
+                       terms=list(t.terms)) for t in item.tags]
     return row
 
 

@@ -8,17 +8,48 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from newsmon.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Values per SQL IN list: well under every database's limit on bound parameters.
 IN_LIST_SIZE = 500
 
+SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+
+
+def shown_url(url: str | URL) -> str:
+    """`url` as it may be printed: the password replaced by ***; of an unparsable URL only its scheme."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        text = str(url)
+        return text.partition("://")[0] + "://…" if "://" in text else repr(text[:40])
+
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder created, foreign keys on, WAL and a busy timeout."""
+    """An engine for `url`; raises StorageError for a URL newsmon cannot use (its scheme unknown, its driver missing)."""
+    scheme = str(url).partition("://")[0]
+    try:
+        return _engine(url)
+    except NoSuchModuleError:  # before ArgumentError, its base class
+        raise StorageError(f"{shown_url(url)}: unknown database URL scheme {scheme!r} (use {SUPPORTED_URLS})") from None
+    except ArgumentError:
+        raise StorageError(f"{shown_url(url)}: not a database URL (use {SUPPORTED_URLS})") from None
+    except ImportError as exc:
+        raise StorageError(f"{shown_url(url)}: database URL scheme {scheme!r} needs the driver {exc.name or exc}, "
+                           f"which is not installed (use {SUPPORTED_URLS})") from None
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise StorageError(f"cannot open the database {shown_url(url)}: {exc.strerror or exc}: "
+                           f"{exc.filename or ''} (check that the folder can be created and written)") from None
+
+
+def _engine(url: str) -> Engine:
+    """SQLite gets its folder created, foreign keys on, WAL and a busy timeout; PostgreSQL gets psycopg 3."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -37,6 +68,19 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _cannot_connect(url: str, exc: OperationalError) -> str:
+    """One line: which database, what the driver said (its lines joined, never the password), what to check."""
+    parsed = make_url(url)
+    said = " ".join(str(exc.orig or exc).split())
+    if parsed.password:
+        said = said.replace(str(parsed.password), "***")
+    if parsed.get_backend_name() == "sqlite":
+        hint = "check that the file can be created and written"
+    else:
+        hint = f"check that the server runs at {parsed.host or 'localhost'}:{parsed.port or 5432} and the URL is right"
+    return f"cannot open the database {shown_url(url)}: {said} ({hint})"
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -60,7 +104,11 @@ class Database:
     def __init__(self, url: str, *, migrate_schema: bool = True) -> None:
         self.engine = make_engine(url)
         if migrate_schema:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+            except OperationalError as exc:
+                self.engine.dispose()
+                raise StorageError(_cannot_connect(url, exc)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -62,6 +62,8 @@ class DeliveryTicket:
     claimed_at: datetime | None
     claimed_by: str | None
     content: dict
+    # How far a multi-part delivery got (see record_part); None before its first claim under this schema.
+    progress: dict | None = None
 
 
 def _outlet_expr():  # type: ignore[no-untyped-def]
@@ -239,7 +241,7 @@ def open_deliveries(
     d, g = t.DeliveryRow, t.DigestRow
     query = (
         select(d.id, d.digest_id, g.subscription, g.key, d.channel, d.status, d.attempts, d.claimed_at, d.claimed_by,
-               g.content)
+               g.content, d.progress)
         .join(g, g.id == d.digest_id)
         .where(or_(and_(d.status.in_([PENDING, FAILED]), d.attempts < max_attempts), d.status == SENDING))
         .order_by(d.digest_id, d.id)
@@ -264,16 +266,29 @@ def _seen_claim(ticket: DeliveryTicket):  # type: ignore[no-untyped-def]
     return cond
 
 
-def claim_delivery(session: Session, ticket: DeliveryTicket, *, owner: str, now: datetime) -> bool:
+def claim_delivery(session: Session, ticket: DeliveryTicket, *, owner: str, now: datetime,
+                   progress: dict | None = None) -> bool:
     """Take `ticket` for this run (compare-and-set on the status and claim it was seen in); False when another run
-    took it first."""
+    took it first. `progress` is written with the claim when given."""
     d = t.DeliveryRow
+    values: dict = {"status": SENDING, "claimed_at": now, "claimed_by": owner, "attempts": d.attempts + 1}
+    if progress is not None:
+        values["progress"] = progress
     result = session.execute(
-        update(d).where(*_seen_claim(ticket))
-        .values(status=SENDING, claimed_at=now, claimed_by=owner, attempts=d.attempts + 1)
-        .execution_options(synchronize_session=False)
+        update(d).where(*_seen_claim(ticket)).values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def record_part(session: Session, delivery_id: int, *, owner: str, now: datetime, progress: dict) -> None:
+    """Write a multi-part delivery's progress under this run's claim (before a part is sent and after it was
+    accepted), refreshing the claim so other runs keep off a long delivery."""
+    d = t.DeliveryRow
+    session.execute(
+        update(d).where(d.id == delivery_id, d.status == SENDING, d.claimed_by == owner)
+        .values(progress=progress, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def count_attempt(session: Session, delivery_id: int, *, owner: str, now: datetime) -> None:
@@ -286,11 +301,14 @@ def count_attempt(session: Session, delivery_id: int, *, owner: str, now: dateti
     )
 
 
-def mark_sent(session: Session, delivery_id: int, *, now: datetime) -> None:
+def mark_sent(session: Session, delivery_id: int, *, now: datetime, unconfirmed: str | None = None) -> None:
+    """Every part went out. With `unconfirmed` (why), a part was not resent after a crash: the delivery ends
+    `unconfirmed`, as reported then."""
     d = t.DeliveryRow
     session.execute(
         update(d).where(d.id == delivery_id)
-        .values(status=SENT, sent_at=now, claimed_at=None, claimed_by=None, last_error=None)
+        .values(status=UNCONFIRMED if unconfirmed else SENT, sent_at=now, claimed_at=None, claimed_by=None,
+                last_error=unconfirmed[:2000] if unconfirmed else None)
         .execution_options(synchronize_session=False)
     )
 

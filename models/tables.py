@@ -171,6 +171,8 @@ class DeliveryRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A digest in several messages: {"parts": n, "sent": k, "sending": j, "unconfirmed": [...]} (alerts.run).
+    progress: Mapped[dict | None] = mapped_column(JSON)
 
     digest: Mapped[DigestRow] = relationship(back_populates="deliveries")
 

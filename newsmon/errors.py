@@ -23,5 +23,10 @@ class InputError(NewsmonError):
     """A file given on the command line cannot be read as asked; the message names the file and line."""
 
 
+class StorageError(NewsmonError):
+    """The database cannot be used (an unknown URL scheme, a refused connection); the message names the URL without
+    its password, and what to do."""
+
+
 class DeliveryError(NewsmonError):
     """A channel refused or failed a digest; the message names the channel, never its secret."""

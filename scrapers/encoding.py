@@ -61,8 +61,11 @@ def decode_document(content: bytes, content_type: str | None = None) -> tuple[st
     try:
         text = content.decode("utf-8")
         return text, "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        # A body cut off inside its last character (a truncated download) is still UTF-8: read as CP949 it would
+        # turn every syllable before the cut into another one.
+        if exc.reason == "unexpected end of data" and exc.end == len(content) and len(content) - exc.start < 4:
+            return content[: exc.start].decode("utf-8"), "utf-8"
     candidates = [header_charset(content_type), declared_charset(content), "cp949"]
     tried: list[str] = []
     for codec in candidates:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,7 @@ from scrapers.dates import parse_datetime
 from scrapers.encoding import decode_document
 from scrapers.errors import FeedParseError
 from scrapers.html_text import fragment_text
+from scrapers.sniff import describe_body, feed_kind
 
 # A description at least this long that does not end in an ellipsis is taken as the full text.
 FULL_TEXT_MIN_CHARS = 400
@@ -65,20 +67,39 @@ def parse_feed(content: bytes, *, source: str, url: str, content_type: str | Non
     """
     text, _ = decode_document(content, content_type)
     text = _XML_DECL_ENCODING.sub(r'\1"utf-8"', text, count=1)
+    # A stream, never bytes or a string: feedparser.parse() opens a string or bytes that looks like a file name or URL
+    # and parses that instead, so a body holding only a path would read a file of this machine.
     # Entry HTML is only ever read for its text, never shown, so feedparser's sanitizer and URI rewriting
     # (a third of the parse time) are skipped.
     parsed = feedparser.parse(
-        text.encode("utf-8"), response_headers={"content-type": "application/xml; charset=utf-8"},
+        io.BytesIO(text.encode("utf-8")), response_headers={"content-type": "application/xml; charset=utf-8"},
         sanitize_html=False, resolve_relative_uris=False,
     )
     items = [item for entry in parsed.entries if (item := _item(entry)) is not None]
     # A well-formed feed with no items is an empty feed; a broken one with nothing recoverable is a failure.
-    if not items and (not parsed.version or parsed.bozo):
-        why = parsed.get("bozo_exception")
-        detail = f": {why}" if why else ""
-        raise FeedParseError(source, url, f"not a readable RSS or Atom feed{detail}")
+    if not items and (not parsed.get("version") or parsed.get("bozo")):
+        raise FeedParseError(source, url, why_not_a_feed(text, len(content), parsed.get("bozo_exception")))
     feed = parsed.feed
     return ParsedFeed(title=_clean_line(feed.get("title")) or None, link=feed.get("link"), items=items)
+
+
+_CLOSING = {"an RSS feed": "</rss>", "an Atom feed": "</feed>", "an RSS 1.0 (RDF) feed": "</rdf:RDF>"}
+
+
+def why_not_a_feed(text: str, size: int, parse_error: Exception | None) -> str:
+    """What a document that yielded no feed was, for the source's error: an empty body, an HTML page, JSON, XML of
+    another kind, a feed cut short, a feed that is not well-formed."""
+    kind = feed_kind(text)
+    if kind is None:
+        return f"not an RSS or Atom feed: {describe_body(text, size)}"
+    detail = ""
+    if parse_error is not None:
+        message = parse_error.getMessage() if hasattr(parse_error, "getMessage") else str(parse_error)
+        detail = f"; the XML parser says: {message}"
+    closing = _CLOSING[kind]
+    if not text.rstrip().lower().endswith(closing.lower()):
+        return f"{kind} cut short (truncated): the document ends before its closing {closing}{detail}"
+    return f"{kind} that is not well-formed XML{detail}"
 
 
 def _item(entry: feedparser.FeedParserDict) -> FeedItem | None:

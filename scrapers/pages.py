@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from scrapers.encoding import decode_document
 from scrapers.html_text import element_text
 from scrapers.normalise import clean_lines, normalise_whitespace
 from scrapers.profiles import Selector, SiteProfile, profile_for
+from scrapers.sniff import describe_body
 
 _META_PUBLISHED = (
     "article:published_time", "og:article:published_time", "og:published_time", "datePublished",
@@ -52,6 +53,9 @@ class ExtractedPage:
     author: str | None
     outlet: str | None
     extractor: str
+    # What the document was, when no article came out of it ("the body is empty", "the body is an RSS feed, not an
+    # HTML page", "the body is an HTML page (title “404 Not Found”)").
+    document: str = ""
 
     @property
     def ok(self) -> bool:
@@ -60,7 +64,8 @@ class ExtractedPage:
     def missing(self) -> str:
         """Why the page is not `ok`, for error messages."""
         missing = [n for n, ok in (("title", bool(self.title)), ("body", len(self.body) >= MIN_BODY_CHARS)) if not ok]
-        return f"no article {' and '.join(missing)} found ({self.extractor} extractor)"
+        found = f"no article {' and '.join(missing)} found ({self.extractor} extractor)"
+        return f"{found}: {self.document}" if self.document else found
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -86,11 +91,16 @@ def extract_page(
     soup = BeautifulSoup(text, "lxml")
     page_url = url or _meta(soup, ("og:url",)) or _canonical(soup)
     chosen = profile_for(page_url, profile)
-    if chosen is not None:
-        extracted = _with_profile(soup, chosen, page_url)
-        if extracted.body:
-            return extracted
-    return _generic(text, soup, page_url)
+    extracted = _with_profile(soup, chosen, page_url) if chosen is not None else None
+    if extracted is None or not extracted.body:
+        extracted = _generic(text, soup, page_url)
+    if extracted.ok:
+        return extracted
+    document = describe_body(text, len(html) if isinstance(html, bytes) else len(text.encode("utf-8")))
+    if document.startswith(("the body is an RSS", "the body is an Atom", "the body is JSON", "the body is XML",
+                            "the body is plain")):
+        document += ", not an HTML page"
+    return replace(extracted, document=document)
 
 
 def extract_target(

@@ -1,12 +1,16 @@
-"""Shared fixtures: paths to ../shared material (skipped with a reason where absent) and a fresh SQLite database."""
+"""Shared fixtures: the loopback-only guard, paths to ../shared material (skipped with a reason where absent) and
+fresh databases."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import loopback_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +25,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="folder holding the shared development material (corpus, feeds, pages)")
     parser.addoption("--corpus", default=None,
                      help="path to a corpus .jsonl.gz (default: <shared>/corpus/naver-2025-12-28.jsonl.gz)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The guard below only records connects; pytest-socket refuses them. Without it a regression would send packets.
+    if not config.getoption("--allow-hosts", default=None):
+        raise pytest.UsageError("the tests run behind pytest-socket with --allow-hosts=127.0.0.1,::1 (see pyproject's "
+                                "addopts); do not disable the socket plugin")
+
+
+@pytest.fixture(autouse=True)
+def outside_attempts() -> Iterator[list[str]]:
+    """Every test runs on loopback only: connects beyond it are refused (pytest-socket) and, with name lookups and
+    connect_ex, recorded here; a test that made any fails, even if the code under test swallowed the error. A refusal
+    test asks for this list to assert that nothing was attempted."""
+    attempts: list[str] = []
+    uninstall = loopback_guard.install(attempts, block_connect=False)
+    try:
+        yield attempts
+    finally:
+        uninstall()
+    if attempts:
+        pytest.fail(f"the test tried to reach beyond this machine: {sorted(set(attempts))}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

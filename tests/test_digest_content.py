@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from alerts.notices import send_notice
-from alerts.render import SLACK_MAX_BLOCKS, render
+from alerts.render import SLACK_MAX_BLOCKS, escape_markdown, render, render_parts
 from alerts.run import DigestRunner, run_digests
 from digest_fixtures import BASE_TIME, Stored, kt_article, make_config
 from flows.cli import write_preview
@@ -83,7 +83,9 @@ def test_header_counts_groups_and_local_time(any_db: Database, tmp_path: Path) -
 
     assert dict(digest.company_counts) == {"KT": 2, "네이버": 1}
     assert dict(digest.topic_counts) == {"구조조정": 1}
-    assert [g.name for g in digest.groups] == ["KT", "네이버"]
+    # The 네이버 story is also a 구조조정 story: it has both sections, as the counts say.
+    assert [(g.name, len(g.items)) for g in digest.groups] == [("KT", 2), ("네이버", 1), ("구조조정", 1)]
+    assert digest.stories == 3
     assert digest.groups[0].items[0].published == "2025-12-27 19:05 EST"
     assert "네이버" in digest.title
 
@@ -158,22 +160,50 @@ def test_a_javascript_url_is_never_linked(db: Database, tmp_path: Path) -> None:
         assert "javascript:" not in rendered.body + json.dumps(rendered.blocks or [])
 
 
-def test_a_long_digest_is_trimmed_with_a_line_saying_how_many_more(db: Database, tmp_path: Path) -> None:
+def test_a_long_digest_goes_out_in_numbered_messages_that_each_fit_and_together_hold_every_story(
+    db: Database, tmp_path: Path
+) -> None:
     stored = Stored(db)
-    for n in range(300):
-        kt_article(stored, title=f"KT 기사 {n} " + "가나다라마바사 " * 20)
+    titles = [f"KT 기사 {n:03d} " + "가나다라마바사 " * 19 + "가나다라마바사" for n in range(300)]
+    for title in titles:
+        kt_article(stored, title=title)
+    config = make_config(tmp_path, [{"name": "team", "companies": ["kt"], "max_entries": 500},
+                                    {"name": "capped", "companies": ["kt"], "max_entries": 10}])
+    digest = digest_of(db, config)
+    assert digest.stories == 300 and digest.waiting == 0
+
+    slack = render_parts(digest, "slack")
+    assert len(slack) > 1
+    for number, part in enumerate(slack, 1):
+        assert len(part.blocks) <= SLACK_MAX_BLOCKS and len(json.dumps(part.blocks, ensure_ascii=False)) <= 35_000
+        assert (part.part, part.parts) == (number, len(slack))
+        assert part.blocks[0]["text"]["text"].endswith(f"({number}/{len(slack)})")
+    slack_text = json.dumps([p.blocks for p in slack], ensure_ascii=False)
+    assert all(slack_text.count(title) == 1 for title in titles)
+    discord = render_parts(digest, "markdown", limit=2000)
+    assert all(len(p.body) <= 2000 for p in discord) and sum(p.entries for p in discord) == 300
+    assert all("".join(p.body for p in discord).count(escape_markdown(t)) == 1 for t in titles)
+    assert f"Continued in the next message (2/{len(discord)})" in discord[0].body.replace("\\", "")
+
+    capped = digest_of(db, config, "capped")
+    assert capped.stories == 10 and capped.waiting == 290 and len(capped.article_ids) == 10
+    [text] = render_parts(capped, "text")
+    assert "…and 290 more stories (over this subscription's max_entries) come in the next digest." in text.body
+
+
+def test_an_entry_too_large_for_a_message_is_shortened_not_dropped(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    kt_article(stored, title="KT 첫 기사")
+    kt_article(stored, title="KT 두 번째 " + "아주 긴 제목 " * 400, url="https://news.example.kr/" + "p" * 1900)
+    kt_article(stored, title="KT 세 번째")
     config = make_config(tmp_path, [{"name": "team", "companies": ["kt"]}])
     digest = digest_of(db, config)
-    assert digest.stories == 300
 
-    slack = render(digest, "slack")
-    assert len(slack.blocks) <= SLACK_MAX_BLOCKS and len(json.dumps(slack.blocks, ensure_ascii=False)) <= 35_000
-    assert slack.hidden > 0 and f"…and {slack.hidden} more stories" in json.dumps(slack.blocks, ensure_ascii=False)
-    discord = render(digest, "markdown", limit=2000)
-    assert len(discord.body) <= 2000 and f"…and {discord.hidden} more stories" in discord.body
-    assert discord.shown + discord.hidden == 300
-    capped = render(digest, "text", max_items=10)
-    assert capped.shown == 10 and "…and 290 more stories" in capped.body
+    parts = render_parts(digest, "markdown", limit=1000)
+
+    assert all(len(p.body) <= 1000 for p in parts)
+    body = "".join(p.body for p in parts)
+    assert "KT 첫 기사" in body and "KT 세 번째" in body and "KT 두 번째 아주 긴 제목" in body
 
 
 def test_console_gets_the_digest_once_and_nothing_when_nothing_is_new(any_db: Database, tmp_path: Path) -> None:

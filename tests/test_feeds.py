@@ -40,7 +40,7 @@ def feed_source(srv: LocalServer, path: str = "/feed", **options: object) -> Sou
 
 
 def test_twelve_snapshots_yield_the_union_of_their_items_and_unchanged_repolls_are_304s(
-    shared_dir: Path, server: LocalServer
+    shared_dir: Path, server: LocalServer, outside_attempts: list[str]
 ) -> None:
     folder = shared_dir / "feeds" / "chosun-national"
     snapshots = sorted(folder.glob("*.xml"))
@@ -73,6 +73,7 @@ def test_twelve_snapshots_yield_the_union_of_their_items_and_unchanged_repolls_a
     assert len(ids) == len(set(ids)) and set(ids) == expected
     assert all(a.title and a.body for a in articles)
     assert sum(1 for r in server.requests if r.path == "/feed") == 24
+    assert outside_attempts == []  # the items' other links (images, the outlet's site) were never tried
 
 
 def test_snapshot_items_carry_full_text_author_and_offset_aware_dates(shared_dir: Path) -> None:
@@ -144,7 +145,9 @@ def test_broken_xml_is_a_source_failure_naming_the_url(server: LocalServer) -> N
                               content_type="text/html"))
     [result] = poll([feed_source(server)])
     assert result.failure is not None and result.articles == []
-    assert result.failure.where == server.url("/feed") and "not a readable RSS or Atom feed" in result.failure.reason
+    assert result.failure.where == server.url("/feed")
+    assert result.failure.reason == "not an RSS or Atom feed: the body is an HTML page (no title; it ends before its " \
+                                    "closing </html>)"
 
 
 def test_truncated_feed_keeps_the_items_before_the_break(server: LocalServer) -> None:
@@ -171,7 +174,8 @@ def test_feed_labelled_euc_kr_but_sent_as_utf8_is_read_right(server: LocalServer
     assert result.articles[0].title == "한글 제목" and result.articles[0].body == "\n".join(KOREAN_PARAGRAPHS)
 
 
-def test_links_inside_a_feed_to_internal_addresses_are_refused(server: LocalServer) -> None:
+def test_links_inside_a_feed_to_internal_addresses_are_refused(server: LocalServer,
+                                                               outside_attempts: list[str]) -> None:
     inner = LocalServer()
     try:
         inner.add("/admin", Reply(body=article_page("내부 페이지", KOREAN_PARAGRAPHS)))
@@ -187,13 +191,15 @@ def test_links_inside_a_feed_to_internal_addresses_are_refused(server: LocalServ
     assert len(result.errors) == 3 and all("refused" in e.reason for e in result.errors)
     assert {e.where for e in result.errors} == {inner.url("/admin"), "http://169.254.169.254/latest/meta-data/",
                                                 "http://localhost:1/x"}
+    assert outside_attempts == []  # refused before any connection was tried
 
 
-def test_refused_item_falls_back_to_the_feed_summary(server: LocalServer) -> None:
+def test_refused_item_falls_back_to_the_feed_summary(server: LocalServer, outside_attempts: list[str]) -> None:
     items = [{"guid": "g1", "link": "http://10.1.2.3/a", "title": "요약만 있는 기사", "description": "요약 문장입니다."}]
     server.add("/feed", Reply(body=rss_feed(items), content_type="application/rss+xml"))
     [result] = poll([feed_source(server)])
     assert [a.body for a in result.articles] == ["요약 문장입니다."] and len(result.errors) == 1
+    assert "refused" in result.errors[0].reason and outside_attempts == []
 
 
 def test_configured_source_on_a_private_address_needs_the_opt_in(server: LocalServer) -> None:

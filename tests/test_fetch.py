@@ -312,7 +312,8 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(server: LocalSer
     assert peers["/first"] != peers["/second"]
 
 
-def test_proxy_from_the_environment_is_used(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_from_the_environment_is_used(server: LocalServer, monkeypatch: pytest.MonkeyPatch,
+                                            outside_attempts: list[str]) -> None:
     for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.setenv(name, server.base)
     for name in ("NO_PROXY", "no_proxy"):
@@ -326,6 +327,10 @@ def test_proxy_from_the_environment_is_used(server: LocalServer, monkeypatch: py
 
     assert asyncio.run(run()).content == b"via proxy"
     assert server.hits("http://news.example.test/a") == 1
+    # The inward-address check looked the name up; the loopback guard refused it as a resolver without network would
+    # (.test never resolves), and nothing else left the machine.
+    assert set(outside_attempts) == {"lookup 'news.example.test'"}
+    outside_attempts.clear()
 
 
 def test_https_is_verified_against_the_configured_certificates(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:

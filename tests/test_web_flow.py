@@ -127,7 +127,7 @@ def test_one_failing_source_does_not_stop_the_others(server: LocalServer, db: Da
 
     results = fetch(config, db)
     assert [r.source for r in results] == ["broken", "missing", "good"]
-    assert results[0].failure is not None and "RSS or Atom" in results[0].failure.reason
+    assert results[0].failure is not None and "an RSS feed cut short (truncated)" in results[0].failure.reason
     assert results[1].failure is not None and "404" in results[1].failure.reason
     assert len(results[2].articles) == 3 and results[2].failure is None
     notices = notices_of(config, db, results)
