@@ -59,6 +59,9 @@ OUTLETS_CACHE_SECONDS = 300.0
 MAX_LIMIT = 100
 
 
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
 class BadQuery(ValueError):
     """A query parameter that cannot be used; the message names it and says what is expected."""
 
@@ -218,8 +221,6 @@ def create_app(config: Config, settings: WebSettings) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=exc.status_code)
         return page(request, "error.html", exc.status_code, title=message, message=message)
-
-    Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
     # --- JSON API ------------------------------------------------------------------------------------------
 
