@@ -178,35 +178,58 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tupl
 
 
 def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
-    """Articles matching the filter, best first (newest first where there are no words to rank by); with duplicates
-    folded, each near-duplicate group appears once, through its best-ranked member."""
+    """Articles matching the filter, best first (newest first where no word was long enough to rank by); with
+    duplicates folded, each near-duplicate group appears once, through its best-ranked (or newest) member."""
     terms = search_terms(f.text)
     matched, scanned = _matches(session, f, terms)
-    m = matched.subquery("m")
-    ranked_by_words = any(len(t) >= TRIGRAM for t in terms)
-    order = ([m.c.score.desc(), m.c.filed.desc(), m.c.id.desc()] if ranked_by_words
-             else [m.c.filed.desc(), m.c.id.desc()])
-    if f.fold_duplicates:
-        numbered = select(
-            m.c.id, m.c.score, m.c.filed,
-            func.row_number().over(partition_by=m.c.grp, order_by=order).label("rn"),
-            func.count().over(partition_by=m.c.grp).label("copies"),
-        ).subquery("r")
-        order = ([numbered.c.score.desc(), numbered.c.filed.desc(), numbered.c.id.desc()] if ranked_by_words
-                 else [numbered.c.filed.desc(), numbered.c.id.desc()])
-        page = select(numbered.c.id, numbered.c.score, numbered.c.copies).where(numbered.c.rn == 1)
+    if any(len(t) >= TRIGRAM for t in terms):
+        rows = _ranked_page(session, matched, f)
     else:
-        numbered = m
-        page = select(m.c.id, m.c.score, literal(1).label("copies"))
-    rows = session.execute(page.order_by(*order).limit(f.limit + 1).offset(f.offset)).all()
+        rows = _newest_page(session, matched, f)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
-    details = _articles_by_id(session, [r.id for r in rows])
-    hits = [
-        ArticleHit(**{**details[r.id], "score": float(r.score or 0.0), "copies": int(r.copies)})
-        for r in rows if r.id in details
-    ]
+    details = _articles_by_id(session, [i for i, _, _ in rows])
+    hits = [ArticleHit(**{**details[i], "score": float(score or 0.0), "copies": copies})
+            for i, score, copies in rows if i in details]
     return SearchPage(hits=hits, terms=terms, more=more, scanned=scanned)
+
+
+def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
+    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank."""
+    m = matched.subquery("m")
+    if not f.fold_duplicates:
+        stmt = select(m.c.id, m.c.score, literal(1)).order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc())
+    else:
+        numbered = select(
+            m.c.id, m.c.score, m.c.filed,
+            func.row_number().over(partition_by=m.c.grp, order_by=[m.c.score.desc(), m.c.filed.desc(),
+                                                                    m.c.id.desc()]).label("rn"),
+            func.count().over(partition_by=m.c.grp).label("copies"),
+        ).subquery("r")
+        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies).where(numbered.c.rn == 1)
+                .order_by(numbered.c.score.desc(), numbered.c.filed.desc(), numbered.c.id.desc()))
+    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+
+
+def _newest_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
+    """(id, score, copies) of the page, newest first, reading matches newest first only as far as the page needs:
+    a scan for a short word stops as soon as it has found enough. Folded, `copies` counts the group's members
+    among the matches read (a group's older members beyond the page may be uncounted)."""
+    m = matched.subquery("m")
+    stmt = select(m.c.id, m.c.grp).order_by(m.c.filed.desc(), m.c.id.desc())
+    if not f.fold_duplicates:
+        return [(r.id, 0.0, 1) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+    groups: dict[int, list[int]] = {}  # group -> [id shown, members read]
+    start, chunk = 0, 4 * (f.offset + f.limit + 1)
+    while len(groups) <= f.offset + f.limit:
+        rows = session.execute(stmt.limit(chunk).offset(start)).all()
+        for r in rows:
+            groups.setdefault(r.grp, [r.id, 0])[1] += 1
+        if len(rows) < chunk:
+            break
+        start, chunk = start + chunk, chunk * 2
+    ordered = list(groups.values())[f.offset : f.offset + f.limit + 1]
+    return [(shown, 0.0, members) for shown, members in ordered]
 
 
 def _tags_by_article(session: Session, ids: Sequence[int]) -> dict[int, list[TagRecord]]:

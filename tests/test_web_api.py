@@ -51,6 +51,15 @@ def test_two_character_words_are_matched_by_a_scan(archive):
     assert titles(client.get("/api/articles", params={"q": "감원 반도체"})) == [MIDNIGHT.title]
 
 
+def test_a_scan_folds_near_duplicates_too(archive):
+    client, ids, _ = archive
+    folded = client.get("/api/articles", params={"q": "3조"}).json()
+    assert folded["scanned"] is True
+    assert [(r["copies"], r["id"] in (ids["orig"], ids["wire"])) for r in folded["results"]] == [(2, True)]
+    shown = client.get("/api/articles", params={"q": "3조", "duplicates": "show"}).json()["results"]
+    assert sorted(r["id"] for r in shown) == sorted([ids["orig"], ids["wire"]])
+
+
 def test_company_filter_uses_the_stored_tags_not_the_text(archive):
     client, ids, _ = archive
     assert KTNG.title in titles(client.get("/api/articles", params={"q": "KT"}))
