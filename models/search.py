@@ -117,8 +117,17 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains(col: ColumnElement[str], term: str) -> ColumnElement[bool]:
-    return col.ilike(f"%{_escape_like(term)}%", escape="\\")
+def _has_case(term: str) -> bool:
+    return term.lower() != term.upper()
+
+
+def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement[bool]:
+    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case; on PostgreSQL ILIKE lowers the
+    whole text of every candidate, so it is used only for words with letters that have case (Hangul has none)."""
+    pattern = f"%{_escape_like(term)}%"
+    if dialect == "postgresql" and _has_case(term):
+        return col.ilike(pattern, escape="\\")
+    return col.like(pattern, escape="\\")
 
 
 def _fts_query(terms: Sequence[str]) -> str:
@@ -127,8 +136,8 @@ def _fts_query(terms: Sequence[str]) -> str:
 
 
 def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
-    lowered = func.lower(col)
-    return (func.length(lowered) - func.length(func.replace(lowered, term.lower(), ""))) / float(len(term))
+    text_ = func.lower(col) if _has_case(term) else col
+    return (func.length(text_) - func.length(func.replace(text_, term.lower(), ""))) / float(len(term))
 
 
 def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
@@ -151,16 +160,17 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tupl
     """A select of (id, group, score, when) for every article matching `f`, and whether it had to scan."""
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     short_terms = [t for t in terms if len(t) < TRIGRAM]
+    dialect = session.get_bind().dialect.name
     conds = _filters(f)
     for term in short_terms:
-        conds.append(or_(_contains(articles.c.title, term), _contains(articles.c.body, term)))
+        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
     group = func.coalesce(articles.c.duplicate_of_id, articles.c.id)
     base = select(articles.c.id.label("id"), group.label("grp"), filed_at().label("filed"))
     if f.outlet:
         base = base.join(sources, sources.c.id == articles.c.source_id)
     if not long_terms:
         return base.add_columns(literal(0.0).label("score")).where(*conds), bool(short_terms)
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body.
         rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
         stmt = (base.add_columns(rank.label("score"))
@@ -170,7 +180,7 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tupl
     # PostgreSQL: each word ILIKE title or body (pg_trgm GIN indexes); ranked by how often the words occur, title
     # occurrences weighing TITLE_WEIGHT, divided by the body's length in thousands of characters plus one.
     for term in long_terms:
-        conds.append(or_(_contains(articles.c.title, term), _contains(articles.c.body, term)))
+        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
     weight = sum((TITLE_WEIGHT * _occurrences(articles.c.title, t) + _occurrences(articles.c.body, t)
                   for t in long_terms), literal(0.0))
     rank = weight / (1.0 + func.length(articles.c.body) / 1000.0)
