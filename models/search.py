@@ -33,6 +33,8 @@ MAX_TERMS = 8
 MAX_TERM_CHARS = 100
 # A story page lists at most this many articles (a story key shared by thousands would be a dedupe fault).
 MAX_STORY_ARTICLES = 500
+# SQLite ranks the newest this many matches of a query (see _matches).
+RANK_WINDOW = 1000
 # Title matches weigh this many times a body match in the ranking.
 TITLE_WEIGHT = 3.0
 
@@ -171,11 +173,14 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tupl
     if not long_terms:
         return base.add_columns(literal(0.0).label("score")).where(*conds), bool(short_terms)
     if dialect == "sqlite":
-        # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body.
+        # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body. Only the
+        # RANK_WINDOW most recently stored matches (after the filters) are ranked: FTS5 hands matches over newest
+        # rowid first and stops there, so a common word costs no more than a rare one.
         rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
         stmt = (base.add_columns(rank.label("score"))
                 .join(articles_fts, articles_fts.c.rowid == articles.c.id)
-                .where(literal_column("articles_fts").op("MATCH")(_fts_query(long_terms)), *conds))
+                .where(literal_column("articles_fts").op("MATCH")(_fts_query(long_terms)), *conds)
+                .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
         return stmt, False
     # PostgreSQL: each word ILIKE title or body (pg_trgm GIN indexes); ranked by how often the words occur, title
     # occurrences weighing TITLE_WEIGHT, divided by the body's length in thousands of characters plus one.
