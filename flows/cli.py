@@ -1,4 +1,4 @@
-"""The `newsmon` command line: run, backfill, digest, serve, load, export (and the stage tools tag, eval, extract)."""
+"""The `newsmon` command line: run, backfill, digest, serve, web, load, export (and the stage tools tag, eval, extract)."""
 
 from __future__ import annotations
 
@@ -142,6 +142,17 @@ def serve(
     config = _config()
     _database_ready(config)
     serve_forever(config, state["config"], port=port)
+
+
+@app.command(name="web")
+def web_view(
+    host: Annotated[str, typer.Option(help="address to listen on; other than loopback needs NEWSMON_WEB_TOKEN")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8080,
+) -> None:
+    """Serve the read-only web view (search, story pages, trends, JSON API under /api/) until Ctrl-C."""
+    from web.app import run_web
+
+    run_web(_config(), host=host, port=port)
 
 
 @app.command()

@@ -1,0 +1,485 @@
+"""Read queries of the web view: full-text search over stored articles, one story with its outlets, stories per day.
+
+Written against the tables (not the ORM classes) so they read any writer's rows. Text search is the database's own:
+SQLite FTS5 with the trigram tokenizer, PostgreSQL pg_trgm indexes serving ILIKE (migration 0007_search). Both match
+a query word as a substring, which is what Korean needs: particles are glued to the word (`희망퇴직을`, `KT는`), so
+`희망퇴직` finds `희망퇴직을`. Trigram indexes hold three-character pieces; a word of one or two characters (`감원`,
+`KT`) cannot use them and is matched by a scan (LIKE), narrowed by the longer words and filters when there are any.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Select, String, case, cast, column, exists, func, literal, literal_column, or_, select, table
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.tables import Base
+from newsmon.records import Tag
+
+articles = Base.metadata.tables["articles"]
+tags = Base.metadata.tables["tags"]
+sources = Base.metadata.tables["sources"]
+articles_fts = table("articles_fts", column("rowid"))
+
+# Trigram indexes need words of at least this many characters.
+TRIGRAM = 3
+MAX_TERMS = 8
+MAX_TERM_CHARS = 100
+# A story page lists at most this many articles (a story key shared by thousands would be a dedupe fault).
+MAX_STORY_ARTICLES = 500
+# SQLite ranks the newest this many matches of a query (see _matches).
+RANK_WINDOW = 1000
+# Title matches weigh this many times a body match in the ranking.
+TITLE_WEIGHT = 3.0
+
+
+def filed_at() -> ColumnElement[datetime]:
+    """When an article is filed under: its published time, else when it was stored (indexed: ix_articles_filed_at)."""
+    return func.coalesce(articles.c.published_at, articles.c.fetched_at)
+
+
+def outlet() -> ColumnElement[str]:
+    """The outlet shown for an article: its publisher, else its source's name."""
+    return func.coalesce(articles.c.publisher, sources.c.name)
+
+
+def story_of() -> ColumnElement[str]:
+    """The story an article belongs to; an article without a story key is a story of its own (`article:ID`)."""
+    return func.coalesce(articles.c.story_key, literal_column("'article:'", String) + cast(articles.c.id, String))
+
+
+def utc(when: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time (SQLite hands back the stored UTC time naive)."""
+    if when is None:
+        return None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words of a query: whitespace separates words, "double quotes" keep a phrase together; NFC, at most
+    MAX_TERMS distinct words of at most MAX_TERM_CHARS characters each."""
+    text = unicodedata.normalize("NFC", text or "")
+    found: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"|(\S+)', text):
+        term = " ".join((phrase or word).replace('"', " ").split())[:MAX_TERM_CHARS]
+        if term and term.casefold() not in {t.casefold() for t in found}:
+            found.append(term)
+    return tuple(found[:MAX_TERMS])
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """What to search for. `since`/`until` are a half-open range [since, until) of filed times, in UTC."""
+
+    text: str = ""
+    company: str | None = None
+    topic: str | None = None
+    outlet: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    fold_duplicates: bool = True
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    """A found article. `copies` is how many matching articles it stands for when duplicates are folded (itself
+    included); `score` orders the hits (higher first; 0 where there was nothing to rank by)."""
+
+    id: int
+    title: str
+    body: str
+    url: str | None
+    outlet: str
+    filed_at: datetime | None
+    story: str
+    duplicate_of_id: int | None
+    tags: tuple[Tag, ...]
+    score: float
+    copies: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[ArticleHit]
+    terms: tuple[str, ...]
+    more: bool
+    # True when no query word was long enough for the trigram index (the words were matched by a scan).
+    scanned: bool = False
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _has_case(term: str) -> bool:
+    return term.lower() != term.upper()
+
+
+def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement[bool]:
+    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case; on PostgreSQL ILIKE lowers the
+    whole text of every candidate, so it is used only for words with letters that have case (Hangul has none)."""
+    pattern = f"%{_escape_like(term)}%"
+    if dialect == "postgresql" and _has_case(term):
+        return col.ilike(pattern, escape="\\")
+    return col.like(pattern, escape="\\")
+
+
+def _fts_query(terms: Sequence[str]) -> str:
+    """An FTS5 query: every word as a quoted string (a substring, for the trigram tokenizer), all required."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
+    text_ = func.lower(col) if _has_case(term) else col
+    return (func.length(text_) - func.length(func.replace(text_, term.lower(), ""))) / float(len(term))
+
+
+def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    when = filed_at()
+    if f.since is not None:
+        conds.append(when >= utc(f.since))
+    if f.until is not None:
+        conds.append(when < utc(f.until))
+    for kind, label in (("company", f.company), ("topic", f.topic)):
+        if label:
+            conds.append(exists().where(tags.c.article_id == articles.c.id, tags.c.kind == kind,
+                                        tags.c.label == label))
+    if f.outlet:
+        conds.append(outlet() == f.outlet)
+    return conds
+
+
+def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tuple[Select, bool]:
+    """A select of (id, group, score, when) for every article matching `f`, and whether it had to scan."""
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    short_terms = [t for t in terms if len(t) < TRIGRAM]
+    dialect = session.get_bind().dialect.name
+    conds = _filters(f)
+    for term in short_terms:
+        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
+    group = func.coalesce(articles.c.duplicate_of_id, articles.c.id)
+    base = select(articles.c.id.label("id"), group.label("grp"), filed_at().label("filed"))
+    if f.outlet:
+        base = base.join(sources, sources.c.id == articles.c.source_id)
+    if not long_terms:
+        return base.add_columns(literal(0.0).label("score")).where(*conds), bool(short_terms)
+    if dialect == "sqlite":
+        # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body. Only the
+        # RANK_WINDOW most recently stored matches (after the filters) are ranked: FTS5 hands matches over newest
+        # rowid first and stops there, so a common word costs no more than a rare one.
+        rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
+        stmt = (base.add_columns(rank.label("score"))
+                .join(articles_fts, articles_fts.c.rowid == articles.c.id)
+                .where(literal_column("articles_fts").op("MATCH")(_fts_query(long_terms)), *conds)
+                .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
+        return stmt, False
+    # PostgreSQL: each word ILIKE title or body (pg_trgm GIN indexes); ranked by how often the words occur, title
+    # occurrences weighing TITLE_WEIGHT, divided by the body's length in thousands of characters plus one.
+    for term in long_terms:
+        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
+    weight = sum((TITLE_WEIGHT * _occurrences(articles.c.title, t) + _occurrences(articles.c.body, t)
+                  for t in long_terms), literal(0.0))
+    rank = weight / (1.0 + func.length(articles.c.body) / 1000.0)
+    return base.add_columns(rank.label("score")).where(*conds), False
+
+
+def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
+    """Articles matching the filter, best first (newest first where no word was long enough to rank by); with
+    duplicates folded, each near-duplicate group appears once, through its best-ranked (or newest) member."""
+    terms = search_terms(f.text)
+    matched, scanned = _matches(session, f, terms)
+    if any(len(t) >= TRIGRAM for t in terms):
+        rows = _ranked_page(session, matched, f)
+    else:
+        rows = _newest_page(session, matched, f)
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
+    details = _articles_by_id(session, [i for i, _, _ in rows])
+    hits = [ArticleHit(**{**details[i], "score": float(score or 0.0), "copies": copies})
+            for i, score, copies in rows if i in details]
+    return SearchPage(hits=hits, terms=terms, more=more, scanned=scanned)
+
+
+def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
+    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank."""
+    m = matched.subquery("m")
+    if not f.fold_duplicates:
+        stmt = select(m.c.id, m.c.score, literal(1)).order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc())
+    else:
+        numbered = select(
+            m.c.id, m.c.score, m.c.filed,
+            func.row_number().over(partition_by=m.c.grp, order_by=[m.c.score.desc(), m.c.filed.desc(),
+                                                                    m.c.id.desc()]).label("rn"),
+            func.count().over(partition_by=m.c.grp).label("copies"),
+        ).subquery("r")
+        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies).where(numbered.c.rn == 1)
+                .order_by(numbered.c.score.desc(), numbered.c.filed.desc(), numbered.c.id.desc()))
+    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+
+
+def _newest_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
+    """(id, score, copies) of the page, newest first, reading matches newest first only as far as the page needs:
+    a scan for a short word stops as soon as it has found enough. Folded, `copies` counts the group's members
+    among the matches read (a group's older members beyond the page may be uncounted)."""
+    m = matched.subquery("m")
+    stmt = select(m.c.id, m.c.grp).order_by(m.c.filed.desc(), m.c.id.desc())
+    if not f.fold_duplicates:
+        return [(r.id, 0.0, 1) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+    groups: dict[int, list[int]] = {}  # group -> [id shown, members read]
+    start, chunk = 0, 4 * (f.offset + f.limit + 1)
+    while len(groups) <= f.offset + f.limit:
+        rows = session.execute(stmt.limit(chunk).offset(start)).all()
+        for r in rows:
+            groups.setdefault(r.grp, [r.id, 0])[1] += 1
+        if len(rows) < chunk:
+            break
+        start, chunk = start + chunk, chunk * 2
+    ordered = list(groups.values())[f.offset : f.offset + f.limit + 1]
+    return [(shown, 0.0, members) for shown, members in ordered]
+
+
+def _tags_by_article(session: Session, ids: Sequence[int]) -> dict[int, list[Tag]]:
+    found: dict[int, list[Tag]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for row in session.execute(
+            select(tags.c.article_id, tags.c.kind, tags.c.label, tags.c.score, tags.c.evidence, tags.c.terms)
+            .where(tags.c.article_id.in_(chunk))
+            .order_by(tags.c.score.desc(), tags.c.kind, tags.c.label)
+        ):
+            found[row.article_id].append(Tag(row.kind, row.label, row.score, row.evidence or "",
+                                                   tuple(row.terms or ())))
+    return found
+
+
+def _article_columns() -> list[ColumnElement]:
+    return [articles.c.id, articles.c.title, articles.c.body, articles.c.url, outlet().label("outlet"),
+            filed_at().label("filed_at"), story_of().label("story"), articles.c.duplicate_of_id]
+
+
+def _articles_by_id(session: Session, ids: Sequence[int]) -> dict[int, dict]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(*_article_columns()).join(sources, sources.c.id == articles.c.source_id).where(articles.c.id.in_(ids))
+    ).all()
+    tag_map = _tags_by_article(session, ids)
+    return {
+        r.id: {"id": r.id, "title": r.title, "body": r.body, "url": r.url, "outlet": r.outlet,
+               "filed_at": utc(r.filed_at), "story": r.story, "duplicate_of_id": r.duplicate_of_id,
+               "tags": tuple(tag_map[r.id])}
+        for r in rows
+    }
+
+
+# --- stories ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle:
+    """An article of a story as its page shows it."""
+
+    id: int
+    title: str
+    url: str | None
+    outlet: str
+    filed_at: datetime | None
+    duplicate_of_id: int | None
+    tags: tuple[Tag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """An independent report of a story (a primary article) and the other outlets' copies of it (near-duplicates)."""
+
+    article: StoryArticle
+    copies: tuple[StoryArticle, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A story: its lead report (the earliest), then the other independent reports, earliest first."""
+
+    key: str
+    lead: Report
+    reports: tuple[Report, ...] = field(default_factory=tuple)
+    truncated: bool = False
+
+    @property
+    def articles(self) -> int:
+        return sum(1 + len(r.copies) for r in (self.lead, *self.reports))
+
+    @property
+    def outlets(self) -> list[str]:
+        """Every outlet that carried the story, in the order they appear on its page."""
+        return list(dict.fromkeys(a.outlet for r in (self.lead, *self.reports) for a in (r.article, *r.copies)))
+
+
+def story(session: Session, key: str) -> Story | None:
+    """The story `key` (a story key, or `article:ID` for an article without one), or None where nothing has it."""
+    if key.startswith("article:"):
+        try:
+            root = int(key.removeprefix("article:"))
+        except ValueError:
+            return None
+        where = or_(articles.c.id == root, articles.c.duplicate_of_id == root)
+    else:
+        where = articles.c.story_key == key
+    rows = session.execute(
+        select(*_article_columns()).join(sources, sources.c.id == articles.c.source_id).where(where)
+        .order_by(filed_at(), articles.c.id).limit(MAX_STORY_ARTICLES + 1)
+    ).all()
+    if not rows:
+        return None
+    truncated = len(rows) > MAX_STORY_ARTICLES
+    rows = rows[:MAX_STORY_ARTICLES]
+    tag_map = _tags_by_article(session, [r.id for r in rows])
+    found = [StoryArticle(r.id, r.title, r.url, r.outlet, utc(r.filed_at), r.duplicate_of_id, tuple(tag_map[r.id]))
+             for r in rows]
+    ids = {a.id for a in found}
+    primaries = [a for a in found if a.duplicate_of_id is None or a.duplicate_of_id not in ids]
+    copies: dict[int, list[StoryArticle]] = {a.id: [] for a in primaries}
+    for a in found:
+        if a.duplicate_of_id is not None and a.duplicate_of_id in copies:
+            copies[a.duplicate_of_id].append(a)
+    reports = [Report(a, tuple(copies[a.id])) for a in primaries]
+    return Story(key=key, lead=reports[0], reports=tuple(reports[1:]), truncated=truncated)
+
+
+# --- trends ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A calendar day in the configured zone as a half-open range of UTC instants."""
+
+    day: date
+    start: datetime
+    end: datetime
+
+
+def _day_index(when: ColumnElement[datetime], days: Sequence[Day], lo: int, hi: int) -> ColumnElement[int]:
+    """Which of days[lo:hi] `when` falls in, as a balanced CASE (a binary search: log2 of the days comparisons per
+    row). The boundaries come from the zone database in Python, so days are right on SQLite (which has no zones)
+    and across daylight-saving changes alike."""
+    if hi - lo == 1:
+        return literal(lo)
+    mid = (lo + hi) // 2
+    return case((when < days[mid].start, _day_index(when, days, lo, mid)), else_=_day_index(when, days, mid, hi))
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Stories per day for one tag, aligned with the requested days."""
+
+    kind: str
+    label: str
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+def stories_per_day(session: Session, days: Sequence[Day], *, labels: Sequence[str] = ()) -> list[Series]:
+    """For each company and topic tag (only `labels` if given), how many distinct stories had an article filed on
+    each of `days` (consecutive). A story counts once a day however many outlets carried it that day. Tags that
+    never occur in the range are absent."""
+    if not days:
+        return []
+    when = filed_at()
+    inner = (
+        select(tags.c.kind, tags.c.label, _day_index(when, days, 0, len(days)).label("day"),
+               story_of().label("story"))
+        .join(articles, articles.c.id == tags.c.article_id)
+        .where(when >= days[0].start, when < days[-1].end)
+        .distinct()
+    )
+    if labels:
+        inner = inner.where(tags.c.label.in_(list(labels)))
+    sub = inner.subquery("d")
+    counts: dict[tuple[str, str], list[int]] = {}
+    for kind, label, day, n in session.execute(
+        select(sub.c.kind, sub.c.label, sub.c.day, func.count()).group_by(sub.c.kind, sub.c.label, sub.c.day)
+    ):
+        counts.setdefault((kind, label), [0] * len(days))[int(day)] = int(n)
+    return [Series(kind, label, tuple(c)) for (kind, label), c in sorted(counts.items())]
+
+
+@dataclass(frozen=True, slots=True)
+class TopStory:
+    """A story of a day: its lead article and how widely it was carried that day."""
+
+    key: str
+    lead: StoryArticle
+    articles: int
+    outlets: int
+
+
+def top_stories(session: Session, start: datetime, end: datetime, *, labels: Sequence[str] = (),
+                limit: int = 10) -> list[TopStory]:
+    """The stories with an article filed in [start, end) tagged with any of `labels` (any tag if none), the most
+    widely carried first (articles that day, then outlets)."""
+    when = filed_at()
+    tagged = exists().where(tags.c.article_id == articles.c.id)
+    if labels:
+        tagged = tagged.where(tags.c.label.in_(list(labels)))
+    key = story_of()
+    grouped = session.execute(
+        select(key.label("story"), func.count().label("n"), func.count(func.distinct(outlet())).label("outlets"),
+               func.min(articles.c.id).label("first"))
+        .join(sources, sources.c.id == articles.c.source_id)
+        .where(when >= utc(start), when < utc(end), tagged)
+        .group_by(key)
+        .order_by(func.count().desc(), func.count(func.distinct(outlet())).desc(), func.min(articles.c.id))
+        .limit(limit)
+    ).all()
+    if not grouped:
+        return []
+    # The lead shown: the earliest primary article of the story that day (else its earliest article).
+    leads: dict[str, int] = {}
+    for story_key, article_id, _dup in session.execute(
+        select(key, articles.c.id, articles.c.duplicate_of_id)
+        .where(key.in_([g.story for g in grouped]), when >= utc(start), when < utc(end))
+        .order_by(articles.c.duplicate_of_id.is_not(None), when, articles.c.id)
+    ):
+        leads.setdefault(story_key, article_id)
+    details = _articles_by_id(session, list(leads.values()))
+    out = []
+    for g in grouped:
+        d = details.get(leads.get(g.story, -1))
+        if d is None:
+            continue
+        lead = StoryArticle(d["id"], d["title"], d["url"], d["outlet"], d["filed_at"], d["duplicate_of_id"],
+                            d["tags"])
+        out.append(TopStory(key=g.story, lead=lead, articles=int(g.n), outlets=int(g.outlets)))
+    return out
+
+
+def outlets(session: Session, limit: int = 500) -> list[str]:
+    """The outlets stored, the most frequent first (for the search form's outlet choices)."""
+    name = outlet()
+    return [row[0] for row in session.execute(
+        select(name).join(sources, sources.c.id == articles.c.source_id).where(name.is_not(None))
+        .group_by(name).order_by(func.count().desc(), name).limit(limit)
+    )]
+
+
+def tag_labels(session: Session) -> list[tuple[str, str]]:
+    """The (kind, label) pairs that occur in stored tags."""
+    return [(k, lbl) for k, lbl in session.execute(select(tags.c.kind, tags.c.label).distinct()
+                                                   .order_by(tags.c.kind, tags.c.label))]
+
+
+def latest_filed_at(session: Session) -> datetime | None:
+    """The newest filed time stored (where a trend's default range ends)."""
+    return utc(session.scalar(select(func.max(filed_at()))))
