@@ -92,8 +92,27 @@ def _skip_parenthetical(text: str, pos: int, end: int) -> int:
     return pos
 
 
+_QUOTE_PAIRS = {"'": "'", "‘": "’", "“": "”", '"': '"', "「": "」", "『": "』", "<": ">", "《": "》"}
+
+
+def _quoted_item(text: str, start: int, end: int, sent_start: int, sent_end: int) -> tuple[int, int]:
+    """The quoted title holding text[start:end] (`'생성형 AI 민원 안내 챗봇'`), else the term itself."""
+    for i in range(start - 1, max(sent_start, start - 40) - 1, -1):
+        close = _QUOTE_PAIRS.get(text[i])
+        if close is None:
+            continue
+        j = text.find(close, end, min(sent_end, end + 40))
+        if j != -1 and text.find(close, i + 1, start) == -1:
+            return i, j + 1
+        break
+    return start, end
+
+
 def _short_item_before(text: str, comma: int, start: int) -> bool:
-    """Whether the text before a comma at `comma` (back to the previous delimiter) is a short noun-like item."""
+    """Whether the text before a comma at `comma` (back to the previous delimiter) is a short noun-like item or a
+    quoted title."""
+    if comma > start and text[comma - 1] in _CLOSERS:
+        return True
     i = comma - 1
     while i >= start and text[i] not in _LIST_MARKS and comma - i <= 24:
         i -= 1
@@ -102,7 +121,15 @@ def _short_item_before(text: str, comma: int, start: int) -> bool:
 
 def in_enumeration(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
     """Whether text[start:end] is one item of an enumeration or an example rather than what the sentence says:
-    `로보틱스, 비전언어모델(VLM), 3D 비전`, `챗GPT·제미나이`, `△생성형 AI 활용 △운영`, `챗GPT 등`, `챗GPT처럼`."""
+    `로보틱스, 비전언어모델(VLM), 3D 비전`, `챗GPT·제미나이`, `△생성형 AI 활용 △운영`, `챗GPT 등`, `챗GPT처럼`,
+    and a quoted title among others (`'하천 조기경보 체계', '생성형 AI 민원 챗봇', ...`)."""
+    q0, q1 = _quoted_item(text, start, end, sent_start, sent_end)
+    return _listed(text, start, end, sent_start, sent_end) or (
+        (q0, q1) != (start, end) and _listed(text, q0, q1, sent_start, sent_end)
+    )
+
+
+def _listed(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
     # The whole word holding the term (`비전언어모델` for `언어모델`).
     w0 = start
     while w0 > sent_start and _is_word_char(text[w0 - 1]):
