@@ -373,3 +373,18 @@ def test_naver_as_the_place_to_search_or_a_voucher_as_a_prize_is_a_venue(tagger:
 def test_a_portal_promo_line_glued_to_the_last_paragraph_is_a_footer(tagger: Tagger) -> None:
     body = "시는 내년 예산안을 확정했다.▶네이버 등 포털 사이트에서 OO일보 영상을 보시려면 링크를 복사해 접속하세요."
     assert companies(tagger, body) == set()
+
+
+def test_second_dev_set_keeps_its_measured_figures(watchlist: Watchlist, shared_dir: Path) -> None:
+    """The harder 12-29..31 set (topic-word candidates and look-alikes). The salience model was trained on both dev
+    sets, so this guards against regressions; the figures on data the model did not see are train_salience's."""
+    labels = shared_dir / "corpus" / "dev2-labels.jsonl"
+    corpus = shared_dir / "corpus" / "naver-2025-12-29_31.jsonl.gz"
+    if not labels.is_file() or not corpus.is_file():
+        pytest.skip(f"second development set not found at {labels} / {corpus}")
+    report = evaluate(labels, corpus, watchlist)
+    text = format_report(report)
+    companies_, topics_ = report.micro("company"), report.micro("topic")
+    assert companies_.precision >= 0.97 and companies_.recall >= 0.97, text
+    assert topics_.precision >= 0.78 and topics_.recall >= 0.83, text
+    assert report.topics["layoffs"].precision >= 0.9, text
