@@ -43,15 +43,20 @@ Pattern = Annotated[str, AfterValidator(_check_pattern)]
 class Context(Strict):
     """Words that must (or must not) occur near a hit.
 
-    `scope` is where to look: the hit's sentence, `window` sentences either side of it, or the whole article.
+    `scope` is where to look: the hit's sentence, `window` sentences either side of it, the whole article, or `after`:
+    the `reach` characters right after the hit (cut at the end of its sentence), where a pattern must match at the
+    hit's end (`re.match`) and a word must start inside the reach: the hit's own phrase ("네이버 대표이사 출신",
+    "생성형 AI 기반", "챗GPT 출시 이후").
     Each distinct word of `any` found there counts one, each of `patterns` that matches counts one, and an accepted
     mention of `company` counts one; the context holds when the count reaches `min`.
     """
 
     any: list[Word] = []
     patterns: list[Pattern] = []
-    scope: Literal["sentence", "window", "article"] = "sentence"
+    scope: Literal["sentence", "window", "article", "after"] = "sentence"
     window: int = Field(default=1, ge=0, le=5)
+    # Characters after the hit that `scope = "after"` looks at.
+    reach: int = Field(default=24, ge=1, le=200)
     min: int = Field(default=1, ge=1)
     # A company id: the context also holds where that company has an accepted mention (e.g. Microsoft for ms_dependence).
     company: str | None = None
@@ -114,16 +119,31 @@ class TermRule(Strict):
     require: list[Context] = []
     veto: list[Context] = []
     alone: bool = True
+    # `broad = true` marks the field's general words (`생성형 AI`, a plain `해고` with a headcount): they raise the topic,
+    # but salience weighs them apart from the specific ones (`LLM`, `챗GPT`, `희망퇴직`), which a story about the
+    # topic names and a passing mention rarely does.
+    broad: bool = False
 
 
 
 class TopicRule(Strict):
-    """A topic: one or more term rules; `exclude` phrases contain a term but do not mean the topic (`금감원`)."""
+    """A topic: one or more term rules; `exclude` phrases contain a term but do not mean the topic (`금감원`).
+
+    Whether the article is about the topic is decided by its salience score (`tagging.salience`): the topic is tagged
+    when the score reaches `min_salience`. `passing` contexts mark a hit as told in passing (a modifier "X 기반", a
+    time marker "X 이후", a past event, a ceremony): such a hit still counts as a mention, but not toward aboutness.
+    """
 
     name: str
     rules: list[TermRule] = Field(min_length=1)
     exclude: list[Word] = []
-    # How many accepted hits (in distinct sentences) the article needs; a hit in the title counts `title_weight`.
+    passing: list[Context] = []
+    # The topic's field: words whose density in the article tells a story in the field (`AI`, `인공지능` for llm)
+    # from one where a term strays in; a salience feature, never a mention.
+    related: list[Word] = []
+    min_salience: float = Field(default=0.5, ge=0.0, le=1.0)
+    # How many accepted hits (in distinct sentences) the article needs before salience is asked; a hit in the title
+    # counts `title_weight`.
     min_hits: int = Field(default=1, ge=1)
     title_weight: int = Field(default=1, ge=1)
 
@@ -132,10 +152,17 @@ class TopicRule(Strict):
 class Watchlist(Strict):
     companies: dict[str, CompanyRule]
     topics: dict[str, TopicRule] = {}
+    # Vetoes that apply to every company's hits (a former employer in a biography), checked after each one's own.
+    company_veto: list[Context] = []
 
     @model_validator(mode="after")
     def _company_references(self) -> "Watchlist":
         known = set(self.companies)
+        for i, ctx in enumerate(self.company_veto):
+            if ctx.names:
+                raise ValueError(f"company_veto[{i}].names: a veto for every company cannot name names")
+            if ctx.company and ctx.company not in known:
+                raise ValueError(f"company_veto[{i}].company: unknown company id {ctx.company!r}; known: {sorted(known)}")
         for company_id, company in self.companies.items():
             for i, ctx in enumerate(company.veto):
                 if ctx.company and ctx.company not in known:
@@ -144,6 +171,11 @@ class Watchlist(Strict):
                         f"known: {sorted(known)}"
                     )
         for topic_id, topic in self.topics.items():
+            for i, ctx in enumerate(topic.passing):
+                if ctx.company and ctx.company not in known:
+                    raise ValueError(
+                        f"topics.{topic_id}.passing[{i}].company: unknown company id {ctx.company!r}; known: {sorted(known)}"
+                    )
             for r, rule in enumerate(topic.rules):
                 for field, contexts in (("require", rule.require), ("veto", rule.veto)):
                     for i, ctx in enumerate(contexts):

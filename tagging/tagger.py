@@ -28,7 +28,7 @@ import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ahocorasick
 from kiwipiepy import Kiwi
@@ -36,6 +36,7 @@ from kiwipiepy import Kiwi
 from newsmon.records import Article, Tag
 from tagging.kiwi import add_names, shared_kiwi
 from tagging.rules import CompanyRule, Context, TermRule, TopicRule, Watchlist
+from tagging.salience import Mention, SalienceModel, features, shipped_model
 from tagging.text import article_lines, sentence_spans
 
 # Particles (and the copula) that may follow a name directly: `네이버는`, `카카오와의`, `삼성전자에서`. A name followed
@@ -62,6 +63,119 @@ def _in_address(text: str, start: int, end: int) -> bool:
 
 def _is_hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e"
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or _is_hangul(ch)
+
+
+_OPENERS = " \t'\"‘“「『<([{"
+_CLOSERS = "'\"’”」』>)]}"
+# Delimiters of an enumeration (`A, B, C`, `A·B`, `△A △B`, `A/B`).
+_LIST_MARKS = ",·△▲▷/、ㆍ"
+# What may follow an item of an enumeration or an example: `A 등`, `A 및 B`, `A나 B`, `A처럼`, `A 같은`.
+_EXAMPLE_AFTER = re.compile(r"(?:\s*등(?![\uac00-\ud7a3])|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)")
+# A subject or topic particle right after a term: `LLM은`, `챗GPT가`, `딥시크는`.
+_SUBJECT_AFTER = re.compile(r"(?:은|는|이|가)(?![\uac00-\ud7a3])")
+
+
+def _skip_parenthetical(text: str, pos: int, end: int) -> int:
+    """Past the closing quotes and one parenthetical gloss after a term (`비전언어모델(VLM)`, `‘챗GPT’`)."""
+    while pos < end and text[pos] in _CLOSERS:
+        pos += 1
+    if pos < end and text[pos] == "(":
+        close = text.find(")", pos, min(end, pos + 40))
+        if close != -1:
+            pos = close + 1
+    while pos < end and text[pos] in _CLOSERS:
+        pos += 1
+    return pos
+
+
+_QUOTE_PAIRS = {"'": "'", "‘": "’", "“": "”", '"': '"', "「": "」", "『": "』", "<": ">", "《": "》"}
+
+
+def _quoted_item(text: str, start: int, end: int, sent_start: int, sent_end: int) -> tuple[int, int]:
+    """The quoted title holding text[start:end] (`'생성형 AI 민원 안내 챗봇'`), else the term itself."""
+    for i in range(start - 1, max(sent_start, start - 40) - 1, -1):
+        close = _QUOTE_PAIRS.get(text[i])
+        if close is None:
+            continue
+        j = text.find(close, end, min(sent_end, end + 40))
+        if j != -1 and text.find(close, i + 1, start) == -1:
+            return i, j + 1
+        break
+    return start, end
+
+
+def _short_item_before(text: str, comma: int, start: int) -> bool:
+    """Whether the text before a comma at `comma` (back to the previous delimiter) is a short noun-like item or a
+    quoted title."""
+    if comma > start and text[comma - 1] in _CLOSERS:
+        return True
+    i = comma - 1
+    while i >= start and text[i] not in _LIST_MARKS and comma - i <= 24:
+        i -= 1
+    return text[i + 1 : comma].strip().count(" ") <= 2 and comma - i <= 24
+
+
+def in_enumeration(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    """Whether text[start:end] is one item of an enumeration or an example rather than what the sentence says:
+    `로보틱스, 비전언어모델(VLM), 3D 비전`, `챗GPT·제미나이`, `△생성형 AI 활용 △운영`, `챗GPT 등`, `챗GPT처럼`,
+    and a quoted title among others (`'하천 조기경보 체계', '생성형 AI 민원 챗봇', ...`)."""
+    q0, q1 = _quoted_item(text, start, end, sent_start, sent_end)
+    return _listed(text, start, end, sent_start, sent_end) or (
+        (q0, q1) != (start, end) and _listed(text, q0, q1, sent_start, sent_end)
+    )
+
+
+def _listed(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    # The whole word holding the term (`비전언어모델` for `언어모델`).
+    w0 = start
+    while w0 > sent_start and _is_word_char(text[w0 - 1]):
+        w0 -= 1
+    before = w0 - 1
+    while before >= sent_start and text[before] in _OPENERS:
+        before -= 1
+    if before >= sent_start and text[before] in _LIST_MARKS:
+        if text[before] != "," or _short_item_before(text, before, sent_start):
+            return True
+    if _EXAMPLE_AFTER.match(text, end, sent_end):
+        return True
+    after = _skip_parenthetical(text, end, sent_end)
+    if _EXAMPLE_AFTER.match(text, after, sent_end):
+        return True
+    while after < sent_end and text[after] == " ":
+        after += 1
+    return after < sent_end and text[after] in _LIST_MARKS and text[after] != "/"
+
+
+def opens_or_subject(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    """Whether the term is what its sentence is about: it opens the sentence or a subject/topic particle follows."""
+    i = sent_start
+    while i < start and (text[i] in _OPENERS or text[i] in "[]■◆▲△◇○●-"):
+        i += 1
+    if i == start:
+        return True
+    return bool(_SUBJECT_AFTER.match(text, _skip_parenthetical(text, end, sent_end)))
+
+
+def _distinct(found: list[tuple["_Hit", TermRule]]) -> list[tuple["_Hit", TermRule]]:
+    """One mention per place: a hit inside another (`언어모델` in `대규모언어모델`, `파운데이션 모델` overlapping
+    `독자 AI 파운데이션`) or a gloss right after one (`대규모언어모델(LLM)`) is the same mention, credited to the
+    strongest rule among them (standalone before supporting, specific before broad)."""
+    def strength(rule: TermRule) -> tuple[bool, bool]:
+        return rule.alone, not rule.broad
+
+    kept: list[tuple[_Hit, TermRule]] = []
+    for hit, rule in sorted(found, key=lambda f: (f[0].start, -(f[0].end - f[0].start))):
+        if kept and hit.start <= kept[-1][0].end + 1:
+            last, last_rule = kept[-1]
+            span = _Hit(last.start, max(last.end, hit.end), last.word)
+            kept[-1] = (span, rule if strength(rule) > strength(last_rule) else last_rule)
+            continue
+        kept.append((hit, rule))
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,24 +216,47 @@ class _Doc:
         s, e = self.spans[self.sentence_index(pos)]
         return self.text[s:e].strip()
 
+    @property
+    def title_sentences(self) -> int:
+        """How many of the sentences are the title's (the title is the first line)."""
+        spans = self.spans
+        return bisect_right(self._starts, self.title_end - 1) if self.title_end else 0
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSalience:
+    """How a topic occurs in one article: its accepted hits, the mentions salience read from them, the features and
+    the score (`tagging.salience`)."""
+
+    hits: list[_Hit]
+    # One per mention, aligned with `mentions`: a place may hold several hits (`대규모언어모델(LLM)`).
+    places: list[_Hit]
+    mentions: list[Mention]
+    features: dict[str, float]
+    score: float
+
 
 class Tagger:
     """Tags articles against a watchlist. Build one per watchlist and reuse it; building it does not load Kiwi."""
 
-    def __init__(self, watchlist: Watchlist, kiwi: Kiwi | None = None) -> None:
+    def __init__(self, watchlist: Watchlist, kiwi: Kiwi | None = None, salience: SalienceModel | None = None) -> None:
         self.watchlist = watchlist
+        self.salience = salience or shipped_model()
         self._kiwi_given = kiwi
         self._kiwi: Kiwi | None = None
         # How much work Kiwi did (sentences tokenised, characters), for the benchmark.
         self.stats: Counter[str] = Counter()
         self._automaton = ahocorasick.Automaton()
-        words: set[str] = set()
+        words: set[str] = {w for ctx in watchlist.company_veto for w in ctx.any}
         for company in watchlist.companies.values():
             words.update(company.aliases, company.affiliates, company.exclude, company.channel, company.channel_veto)
             for ctx in company.veto:
                 words.update(ctx.any)
         for topic in watchlist.topics.values():
             words.update(topic.exclude)
+            words.update(topic.related)
+            for ctx in topic.passing:
+                words.update(ctx.any)
             for rule in topic.rules:
                 words.update(rule.terms)
                 for ctx in (*rule.require, *rule.veto):
@@ -154,10 +291,24 @@ class Tagger:
             if len(hits) >= company.min_mentions:
                 tags.append(self._make_tag(doc, "company", company_id, hits))
         for topic_id, topic in self.watchlist.topics.items():
-            hits, standalone = self._topic_hits(doc, topic, accepted)
-            if standalone and self._weight(doc, hits, topic.title_weight) >= topic.min_hits:
-                tags.append(self._make_tag(doc, "topic", topic_id, hits))
+            found = self._salience(doc, topic_id, topic, accepted)
+            if found is not None and found.score >= topic.min_salience:
+                tags.append(self._topic_tag(doc, topic_id, found))
         return tags
+
+    def topic_salience(self, article: Article) -> dict[str, "TopicSalience"]:
+        """For each topic with a standalone mention, its mentions, salience features and score, whether or not the
+        score reaches the topic's `min_salience` (what `tag` decides from; the training script reads this)."""
+        doc = self._doc(article)
+        if doc is None:
+            return {}
+        accepted = {cid: self._company_hits(doc, c) for cid, c in self.watchlist.companies.items()}
+        out = {}
+        for topic_id, topic in self.watchlist.topics.items():
+            found = self._salience(doc, topic_id, topic, accepted)
+            if found is not None:
+                out[topic_id] = found
+        return out
 
     def tag_many(self, articles: Iterable[Article]) -> list[list[Tag]]:
         """`tag` for each article, in order; a sentence repeated across the batch is tokenised once."""
@@ -257,12 +408,17 @@ class Tagger:
         return pattern
 
     def _holds(self, doc: _Doc, ctx: Context, hit: _Hit, accepted: dict[str, list[_Hit]]) -> bool:
+        after = ctx.scope == "after"
         if ctx.scope == "article":
             start, end = 0, len(doc.text)
+        elif after:
+            start, end = hit.end, min(hit.end + ctx.reach, doc.window(hit.start, 0)[1])
         else:
             start, end = doc.window(hit.start, 0 if ctx.scope == "sentence" else ctx.window)
 
         def inside(h: _Hit) -> bool:
+            if after:
+                return start <= h.start < end
             return start <= h.start and h.end <= end and not (h.start == hit.start and h.end == hit.end)
 
         count = 0
@@ -272,7 +428,8 @@ class Tagger:
                 if count >= ctx.min:
                     return True
         for source in ctx.patterns:
-            if self._pattern(source).search(doc.text, start, end):
+            pattern = self._pattern(source)
+            if (pattern.match if after else pattern.search)(doc.text, start, end):
                 count += 1
         if ctx.company and any(inside(h) for h in accepted.get(ctx.company, ())):
             count += 1
@@ -294,19 +451,57 @@ class Tagger:
                     continue
             if any((not c.names or h.word in c.names) and self._holds(doc, c, h, {}) for c in company.veto):
                 continue
+            if any(self._holds(doc, c, h, {}) for c in self.watchlist.company_veto):
+                continue
             kept.append(h)
         return kept
 
-    def _topic_hits(self, doc: _Doc, topic: TopicRule, accepted: dict[str, list[_Hit]]) -> tuple[list[_Hit], bool]:
-        found: list[_Hit] = []
-        standalone = False
+    def _topic_hits(self, doc: _Doc, topic: TopicRule, accepted: dict[str, list[_Hit]]) -> list[tuple[_Hit, TermRule]]:
+        """Accepted hits of the topic, each with the rule that accepted it."""
+        found: list[tuple[_Hit, TermRule]] = []
         for rule in topic.rules:
             for hit in self._candidates(doc, rule.terms, topic.exclude, check_end=False):
                 if self._rule_holds(doc, rule, hit, accepted):
-                    found.append(hit)
-                    standalone = standalone or rule.alone
-        found.sort(key=lambda h: h.start)
-        return found, standalone
+                    found.append((hit, rule))
+        found.sort(key=lambda f: f[0].start)
+        return found
+
+    def _salience(self, doc: _Doc, topic_id: str, topic: TopicRule,
+                  accepted: dict[str, list[_Hit]]) -> "TopicSalience | None":
+        found = self._topic_hits(doc, topic, accepted)
+        if not any(rule.alone for _, rule in found):
+            return None
+        hits = [h for h, _ in found]
+        if self._weight(doc, hits, topic.title_weight) < topic.min_hits:
+            return None
+        n_title = doc.title_sentences
+        places = _distinct(found)
+        mentions = []
+        for hit, rule in places:
+            index = doc.sentence_index(hit.start)
+            s, e = doc.spans[index]
+            # A title is what the article is about by definition: only body mentions can be passing.
+            passing = index >= n_title and (in_enumeration(doc.text, hit.start, hit.end, s, e) or any(
+                self._holds(doc, c, hit, accepted) for c in topic.passing
+            ))
+            mentions.append(Mention(
+                sentence=index - n_title if index >= n_title else -1,
+                term=hit.word,
+                standalone=rule.alone,
+                broad=rule.broad,
+                passing=passing,
+                subject=opens_or_subject(doc.text, hit.start, hit.end, s, e),
+            ))
+        # A supporting word in a sentence whose standalone mentions are all passing ("오픈AI의 챗GPT가 출시된 이후")
+        # shares their use.
+        background = {m.sentence for m in mentions if m.standalone and m.passing} - {
+            m.sentence for m in mentions if m.standalone and not m.passing
+        }
+        mentions = [replace(m, passing=True) if not m.standalone and m.sentence in background else m for m in mentions]
+        field = {max(-1, doc.sentence_index(h.start) - n_title) for w in topic.related for h in doc.hits.get(w, ())}
+        feats = features(mentions, len(doc.spans) - n_title, field)
+        score = self.salience.score(topic_id, feats)
+        return TopicSalience(hits=hits, places=[h for h, _ in places], mentions=mentions, features=feats, score=score)
 
     def _rule_holds(self, doc: _Doc, rule: TermRule, hit: _Hit, accepted: dict[str, list[_Hit]]) -> bool:
         if not all(self._holds(doc, c, hit, accepted) for c in rule.require):
@@ -319,6 +514,23 @@ class Tagger:
         """Hits counted once per sentence, a title hit `title_weight` times."""
         sentences = {doc.sentence_index(h.start) for h in hits}
         return len(sentences) + (title_weight - 1 if any(h.start < doc.title_end for h in hits) else 0)
+
+    def _topic_tag(self, doc: _Doc, label: str, found: "TopicSalience") -> Tag:
+        """A topic tag: the salience score, the evidence sentence is the first non-passing body mention's (else the
+        first body mention's, else the title), the terms are those of the non-passing mentions (else all)."""
+        pairs = list(zip(found.places, found.mentions, strict=True))
+        real = [(h, m) for h, m in pairs if not m.passing] or pairs
+        body = [(h, m) for h, m in real if m.sentence >= 0] or [(h, m) for h, m in pairs if m.sentence >= 0] or real
+        evidence = body[0][0]
+        spans = [(h.start, h.end) for h, _ in real]
+        terms = [h.word for h in found.hits if any(s <= h.start and h.end <= e for s, e in spans)]
+        return Tag(
+            kind="topic",
+            label=label,
+            score=round(found.score, 3),
+            evidence=doc.sentence_text(evidence.start),
+            terms=tuple(dict.fromkeys(terms)),
+        )
 
     def _make_tag(self, doc: _Doc, kind: str, label: str, hits: list[_Hit]) -> Tag:
         body_hits = [h for h in hits if h.start >= doc.title_end]

@@ -32,7 +32,7 @@ _BOILERPLATE_LINE = re.compile(
 # ("...했다.■ 제보하기▷ 전화 : ...▷ 네이버, 유튜브에서 KBS뉴스를 구독해주세요!"). Searched only near the end.
 _TAIL_BLOCK = re.compile(
     r"■\s*제보하기|제보하기\s*▷|※\s*'?당신의 제보가|당신의 제보가 뉴스|※\s*\S*\s*여러분의 제보|여러분의 제보를 기다|"
-    r"발로 뛰는 더팩트|기사문의 및 제보|[▷▶]\s*카카오톡|\[카카오톡\]|카카오톡\s*:|"
+    r"발로 뛰는 더팩트|기사문의 및 제보|[▷▶]\s*카카오톡|[▷▶]\s*네이버 등 포털|\[카카오톡\]|카카오톡\s*:|"
     r"<저작권자|저작권자\s*[(ⓒ©]|무단\s*전재|무단복제|재배포\s*금지|Copyright|ⓒ|©|"
     r"기자 ?페이지[^.]{0,20}구독|구독 버튼을 누르|\+구독|구독해\s*주세요"
 )
@@ -44,6 +44,15 @@ _INLINE_NOTICE = re.compile(r"\(원문보기\)|☞?\s*'원문보기'는[^.]{0,80
 # Inline credits inside a paragraph: "(사진=연합뉴스)", "[이미지=챗GPT]", "<그래픽=김지영 기자>".
 _INLINE_CREDIT = re.compile(
     r"[(\[<]\s*(?:사진|이미지|그래픽|일러스트|자료|출처|영상|삽화|사진\s?제공|자료\s?제공|제공)\s*[=:：][^)\]>\n]{0,60}[)\]>]"
+)
+# A credit whose opening bracket was lost in extraction, at the start of a line ("이미지=챗GPT)28일 미국 ...").
+_LINE_START_CREDIT = re.compile(
+    r"^\s*(?:사진|이미지|그래픽|일러스트|자료|출처|삽화)\s*[=:：]\s*[^)\]>\n]{0,40}[)\]>]", re.M
+)
+# Bracketed notices of how the article or a picture was made ("[서울신문과 OO의 생성형 AI가 함께 작성한 기사입니다]",
+# "[AI가 생성한 이미지.]", "[AI를 활용해 제작함]"): the outlet's note on its own production, not a subject.
+_MAKING_NOTICE = re.compile(
+    r"\[[^\]\n]{0,60}(?:AI|인공지능|챗GPT|ChatGPT)[^\]\n]{0,40}(?:작성|제작|생성|만든|만들)[^\]\n]{0,30}\]"
 )
 # Related-article links inside a paragraph: "(관련기사: 제목)" or "[관련 기사]제목 https://..." to the end of the line.
 _INLINE_RELATED = re.compile(r"\(관련\s?기사\s*:[^)]*\)|(?:\[관련\s?기사\]|▼\s*관련\s?기사)[^\n]*")
@@ -95,6 +104,7 @@ def article_lines(article: Article) -> list[str]:
     lines = [article.title.strip()] if article.title and article.title.strip() else []
     body = _INLINE_NOTICE.sub(" ", strip_tail_block(strip_crawl_footer(article.body)))
     body = _HASHTAG.sub(" ", _INLINE_CREDIT.sub(" ", _INLINE_RELATED.sub(" ", body)))
+    body = _MAKING_NOTICE.sub(" ", _LINE_START_CREDIT.sub(" ", body))
     for raw in body.split("\n"):
         line = raw.strip()
         if line and not is_boilerplate(line):

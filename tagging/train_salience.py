@@ -1,0 +1,193 @@
+"""Trains the topic salience model (`tagging/salience_weights.py`) from labelled sets and reports how it scores on
+labelled data it was not trained on.
+
+Usage:
+    .venv/bin/python -m tagging.train_salience LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write]
+
+Each labelled set is a labels file and the corpus holding its articles. For every labelled article, the tagger's
+candidates (a topic with at least one accepted standalone mention, `Tagger.topic_salience`) are the training rows:
+the salience features and whether the labels give the topic. The fit is an L2-regularised logistic regression
+(Newton's method, numpy): one weight per feature shared by all topics, an intercept per topic with enough labelled
+candidates, the shared intercept for the rest.
+
+What it prints, so that a change is judged on data it was not fitted to:
+- leave-one-set-out: trained on all sets but one, the tag figures (P/R per topic) on the one left out;
+- 5-fold cross-validation over all candidates pooled (articles split at random, seed fixed);
+- the final model (trained on all sets) and its figures on each set (in-sample, for reference only).
+`--write` replaces tagging/salience_weights.py with the final model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from newsmon.config import load_config
+from tagging.evaluate import read_articles, read_labels
+from tagging.rules import Watchlist
+from tagging.salience import FEATURES, SalienceModel
+from tagging.tagger import Tagger
+
+# Regularisation strength (on the feature weights and the per-topic intercept offsets, not on the shared intercept).
+L2 = 1.0
+# A topic gets its own intercept with at least this many labelled candidates of each class.
+MIN_PER_CLASS = 5
+WEIGHTS_FILE = Path(__file__).with_name("salience_weights.py")
+
+
+@dataclass(frozen=True)
+class Row:
+    set_name: str
+    article: str
+    topic: str
+    features: tuple[float, ...]
+    label: bool
+
+
+@dataclass
+class LabelledSet:
+    name: str
+    rows: list[Row]
+    # Labelled positives per topic that have no candidate at all (recall lost before salience is asked).
+    unreachable: dict[str, int]
+
+
+def collect(labels_path: Path, corpus_path: Path, watchlist: Watchlist) -> LabelledSet:
+    labels = read_labels(labels_path)
+    neutral = SalienceModel({}, {}, 0.0)
+    tagger = Tagger(watchlist, salience=neutral)
+    rows, unreachable = [], defaultdict(int)
+    for article in read_articles(corpus_path):
+        aid = article.external_id or ""
+        if aid not in labels:
+            continue
+        gold = set(labels[aid].get("topics", []))
+        found = tagger.topic_salience(article)
+        for topic, s in found.items():
+            rows.append(Row(labels_path.stem, aid, topic, tuple(s.features[f] for f in FEATURES), topic in gold))
+        for topic in gold - set(found):
+            unreachable[topic] += 1
+    return LabelledSet(labels_path.stem, rows, dict(unreachable))
+
+
+def fit(rows: list[Row], l2: float = L2) -> SalienceModel:
+    """Logistic regression by Newton's method: shared feature weights, shared intercept, per-topic offsets."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        counts[r.topic][int(r.label)] += 1
+    own = sorted(t for t, (neg, pos) in counts.items() if neg >= MIN_PER_CLASS and pos >= MIN_PER_CLASS)
+    k = len(FEATURES)
+    x = np.array([[*r.features, 1.0, *(1.0 if r.topic == t else 0.0 for t in own)] for r in rows])
+    y = np.array([1.0 if r.label else 0.0 for r in rows])
+    penalty = np.full(x.shape[1], l2)
+    penalty[k] = 1e-6  # the shared intercept is (almost) free
+    w = np.zeros(x.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        grad = x.T @ (p - y) + penalty * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    bias = float(w[k])
+    return SalienceModel(
+        weights={f: round(float(w[i]), 4) for i, f in enumerate(FEATURES)},
+        biases={t: round(bias + float(w[k + 1 + i]), 4) for i, t in enumerate(own)},
+        default_bias=round(bias, 4),
+    )
+
+
+def figures(model: SalienceModel, rows: list[Row], unreachable: dict[str, int], threshold: float = 0.5) -> dict:
+    """TP/FP/FN per topic of tagging at `threshold`, counting labelled positives without a candidate as misses."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in rows:
+        predicted = model.score(r.topic, dict(zip(FEATURES, r.features))) >= threshold
+        if predicted and r.label:
+            out[r.topic][0] += 1
+        elif predicted:
+            out[r.topic][1] += 1
+        elif r.label:
+            out[r.topic][2] += 1
+    for topic, n in unreachable.items():
+        out[topic][2] += n
+    return dict(out)
+
+
+def format_figures(title: str, figs: dict) -> str:
+    lines = [title]
+    total = [0, 0, 0]
+    for topic in sorted(figs):
+        tp, fp, fn = figs[topic]
+        total = [a + b for a, b in zip(total, (tp, fp, fn))]
+        lines.append(f"  {topic:<16} P {_ratio(tp, tp + fp)}  R {_ratio(tp, tp + fn)}  (TP {tp} FP {fp} FN {fn})")
+    tp, fp, fn = total
+    lines.append(f"  {'micro':<16} P {_ratio(tp, tp + fp)}  R {_ratio(tp, tp + fn)}  (TP {tp} FP {fp} FN {fn})")
+    return "\n".join(lines)
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.3f}" if b else "  –  "
+
+
+def cross_validate(sets: list[LabelledSet], folds: int = 5, seed: int = 7) -> dict:
+    rows = [r for s in sets for r in s.rows]
+    articles = sorted({(r.set_name, r.article) for r in rows})
+    random.Random(seed).shuffle(articles)
+    fold_of = {a: i % folds for i, a in enumerate(articles)}
+    total: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for f in range(folds):
+        train = [r for r in rows if fold_of[(r.set_name, r.article)] != f]
+        test = [r for r in rows if fold_of[(r.set_name, r.article)] == f]
+        for topic, n in figures(fit(train), test, {}).items():
+            total[topic] = [a + b for a, b in zip(total[topic], n)]
+    for s in sets:
+        for topic, n in s.unreachable.items():
+            total[topic][2] += n
+    return dict(total)
+
+
+def render(model: SalienceModel) -> str:
+    return (
+        '"""The topic salience model trained by tagging/train_salience.py from the shared labelled sets. Generated:\n'
+        're-run `python -m tagging.train_salience ... --write` rather than editing it."""\n\n'
+        f"MODEL = {{\n    \"weights\": {dict(model.weights)!r},\n    \"biases\": {dict(model.biases)!r},\n"
+        f"    \"default_bias\": {model.default_bias!r},\n}}\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pairs", nargs="+", type=Path, help="LABELS CORPUS [LABELS CORPUS ...]")
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--write", action="store_true", help=f"write the final model to {WEIGHTS_FILE.name}")
+    args = parser.parse_args()
+    if len(args.pairs) % 2:
+        parser.error("give labels and corpus files in pairs")
+    watchlist = load_config(args.config).watchlist
+    sets = [collect(args.pairs[i], args.pairs[i + 1], watchlist) for i in range(0, len(args.pairs), 2)]
+    for s in sets:
+        pos = sum(r.label for r in s.rows)
+        print(f"{s.name}: {len(s.rows)} candidates ({pos} labelled positive), no candidate for {s.unreachable}")
+    if len(sets) > 1:
+        for held in sets:
+            model = fit([r for s in sets if s is not held for r in s.rows])
+            print(format_figures(f"trained without {held.name}, scored on {held.name}:",
+                                 figures(model, held.rows, held.unreachable)))
+    print(format_figures("5-fold cross-validation, all sets pooled:", cross_validate(sets)))
+    final = fit([r for s in sets for r in s.rows])
+    print("final model:", final)
+    for s in sets:
+        print(format_figures(f"final model on {s.name} (in-sample):", figures(final, s.rows, s.unreachable)))
+    if args.write:
+        WEIGHTS_FILE.write_text(render(final), encoding="utf-8")
+        print(f"wrote {WEIGHTS_FILE}")
+
+
+if __name__ == "__main__":
+    main()
