@@ -4,7 +4,7 @@ A topic's terms occur in many articles that are not about it: one item of a list
 "based on", a time marker ("챗GPT 이후"), a past cut told as background. The tagger first decides which hits are real
 mentions of the topic (`tagging.tagger`: exclusions, word edges, contexts); this module then measures how central
 those mentions are to the article and turns that into a probability-like score with a small logistic model trained
-from the labelled sets (`tagging/train_salience.py` writes `tagging/salience_weights.py`).
+from the labelled sets (`bench/train_salience.py` writes `tagging/salience_weights.py`).
 
 Features (all in [0, 1] or small counts, so the weights read directly):
 - `title`: a hit in the title that is not passing;

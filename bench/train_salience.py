@@ -2,7 +2,7 @@
 labelled data it was not trained on.
 
 Usage:
-    .venv/bin/python -m tagging.train_salience LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write]
+    .venv/bin/python bench/train_salience.py LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write]
 
 Each labelled set is a labels file and the corpus holding its articles. For every labelled article, the tagger's
 candidates (a topic with at least one accepted standalone mention, `Tagger.topic_salience`) are the training rows:
@@ -21,23 +21,26 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from newsmon.config import load_config
-from tagging.evaluate import read_articles, read_labels
-from tagging.rules import Watchlist
-from tagging.salience import FEATURES, SalienceModel
-from tagging.tagger import Tagger
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import load_config  # noqa: E402
+from tagging.evaluate import read_articles, read_labels  # noqa: E402
+from tagging.rules import Watchlist  # noqa: E402
+from tagging.salience import FEATURES, SalienceModel  # noqa: E402
+from tagging.tagger import Tagger  # noqa: E402
 
 # Regularisation strength (on the feature weights and the per-topic intercept offsets, not on the shared intercept).
 L2 = 1.0
 # A topic gets its own intercept with at least this many labelled candidates of each class.
 MIN_PER_CLASS = 5
-WEIGHTS_FILE = Path(__file__).with_name("salience_weights.py")
+WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "tagging" / "salience_weights.py"
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,8 @@ def cross_validate(sets: list[LabelledSet], folds: int = 5, seed: int = 7) -> di
 
 def render(model: SalienceModel) -> str:
     return (
-        '"""The topic salience model trained by tagging/train_salience.py from the shared labelled sets. Generated:\n'
-        're-run `python -m tagging.train_salience ... --write` rather than editing it."""\n\n'
+        '"""The topic salience model trained by bench/train_salience.py from the shared labelled sets. Generated:\n'
+        're-run `python bench/train_salience.py ... --write` rather than editing it."""\n\n'
         f"MODEL = {{\n    \"weights\": {dict(model.weights)!r},\n    \"biases\": {dict(model.biases)!r},\n"
         f"    \"default_bias\": {model.default_bias!r},\n}}\n"
     )
