@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -146,6 +146,11 @@ def local_time(when: datetime, zone: str) -> str:
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _terms(tags: Sequence[Tag]) -> tuple[str, ...]:
+    """The matched words of `tags`, cleaned, each once, in order."""
+    return tuple(dict.fromkeys(filter(None, (clean_text(x) for g in tags for x in g.terms))))
+
+
 def _stories(matches: Sequence[Match]) -> list[list[Match]]:
     """Matches grouped by story (story_key; an article without one is its own story), in first-seen order."""
     stories: dict[str, list[Match]] = {}
@@ -205,12 +210,15 @@ def build_digest(
             published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
             evidence=shorten(clean_text(top.evidence), MAX_EVIDENCE_CHARS),
-            terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
+            terms=_terms(relevant),
             also_in=tuple(also),
         )
         stories += 1
         for key, tag in story_tags.items():
-            groups.setdefault(key, []).append((tag.score, item))
+            # Each section shows its own tag's sentence: under Layoffs the layoffs evidence, not the KT one.
+            own = shorten(clean_text(tag.evidence), MAX_EVIDENCE_CHARS)
+            shown = replace(item, evidence=own, terms=_terms([tag])) if own else item
+            groups.setdefault(key, []).append((tag.score, shown))
     ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "company", -len(kv[1]), kv[0][1]))
     digest_groups = tuple(
         DigestGroup(kind, label, clean_text(display_name(watchlist, kind, label)),
