@@ -89,8 +89,9 @@ class DeliveryPolicy(BaseModel):
 
 
 class AlertSettings(Protocol):
-    """What digest runs read of the configuration: the subscriptions, the watchlist (for display names) and the
-    folder relative apprise configuration paths are resolved against. app.config.Config provides it."""
+    """What digest runs read of the configuration: the subscriptions, the watchlist (for display names), the
+    folder relative apprise configuration paths are resolved against and the web view's address. app.config.Config
+    provides it."""
 
     @property
     def subscriptions(self) -> Sequence[Subscription]: ...
@@ -100,3 +101,8 @@ class AlertSettings(Protocol):
 
     @property
     def base_dir(self) -> Path: ...
+
+    @property
+    def web_base_url(self) -> str | None:
+        """The web view's address digests link to ([web] base_url), or None for no links."""
+        ...

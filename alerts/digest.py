@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
+from urllib.parse import quote
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -65,6 +66,8 @@ class DigestItem:
     evidence: str
     terms: tuple[str, ...]
     also_in: tuple[Copy, ...] = ()
+    # The story's key in the web view (a story key, or "article:ID" for an article of its own).
+    story: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,11 @@ class Digest:
     article_ids: tuple[int, ...] = field(default=())
     # Stories over the subscription's max_entries: left unsent (not in article_ids) for the next digest.
     waiting: int = 0
+    # Their lead articles, so the digest's page in the web view can list them too.
+    waiting_ids: tuple[int, ...] = ()
+    # The web view's address ([web] base_url): entries link to their story page, the last message to the whole
+    # digest's page. Kept with the digest, so a resend renders the same links.
+    base_url: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,7 +113,7 @@ class Digest:
                     DigestItem(
                         title=i["title"], url=i["url"], outlet=i["outlet"], published=i["published"],
                         tags=tuple(TagView(**x) for x in i["tags"]), evidence=i["evidence"], terms=tuple(i["terms"]),
-                        also_in=tuple(Copy(**c) for c in i["also_in"]),
+                        also_in=tuple(Copy(**c) for c in i["also_in"]), story=i.get("story", ""),
                     )
                     for i in g["items"]
                 ),
@@ -119,7 +127,21 @@ class Digest:
             topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
             groups=groups, stories=data["stories"], articles=data["articles"],
             article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
+            waiting_ids=tuple(data.get("waiting_ids", ())), base_url=data.get("base_url"),
         )
+
+    @property
+    def page_url(self) -> str | None:
+        """This digest's page in the web view (everything it covered), when the view's address is configured."""
+        return f"{self.base_url}/digests/{self.key}" if self.base_url else None
+
+    def story_url(self, item: DigestItem) -> str | None:
+        """The entry's story page in the web view (every outlet, the independent reports)."""
+        return story_url(self.base_url, item.story) if self.base_url and item.story else None
+
+
+def story_url(base_url: str, key: str) -> str:
+    return f"{base_url}/stories/{quote(key, safe=':')}"
 
 
 def digest_key(subscription: str, article_ids: Sequence[int]) -> str:
@@ -160,7 +182,8 @@ def _stories(matches: Sequence[Match]) -> list[list[Match]]:
 
 
 def build_digest(
-    subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
+    subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime,
+    base_url: str | None = None,
 ) -> Digest:
     """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
     matches (its section), strongest first; the header counts are the sections' sizes. At most max_entries stories
@@ -170,6 +193,7 @@ def build_digest(
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
     stories = waiting = 0
     ids: list[int] = []
+    waiting_ids: list[int] = []
 
     def relevant_tags(m: Match) -> list[Tag]:
         return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
@@ -177,6 +201,7 @@ def build_digest(
     for story in _stories(matches):
         if stories >= subscription.max_entries:
             waiting += 1  # not recorded: its articles stay unsent and lead the next digest
+            waiting_ids.append(story[0].article_id)
             continue
         ids.extend(m.article_id for m in story)
         # The story is shown through its article that matters most to this subscription (earliest on a tie).
@@ -212,6 +237,7 @@ def build_digest(
             evidence=shorten(clean_text(top.evidence), MAX_EVIDENCE_CHARS),
             terms=_terms(relevant),
             also_in=tuple(also),
+            story=lead.story_key or f"article:{lead.article_id}",
         )
         stories += 1
         for key, tag in story_tags.items():
@@ -240,6 +266,8 @@ def build_digest(
         articles=len(ids) + sum(len(m.also_in) for m in matches if m.article_id in taken),
         article_ids=tuple(ids),
         waiting=waiting,
+        waiting_ids=tuple(waiting_ids),
+        base_url=base_url,
     )
 
 

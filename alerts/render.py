@@ -111,6 +111,8 @@ class _Page:
     title: str
     sections: tuple[_Section, ...]
     footer: str | None
+    # The closing link to the digest's own page in the web view (last message only): (words, URL).
+    link: tuple[str, str] | None = None
 
 
 def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, last: bool) -> _Page:
@@ -131,14 +133,18 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
                   "subscription's max_entries) come in the next digest.")
     else:
         footer = None
-    return _Page(title, sections, footer)
+    link = None
+    if last and digest.page_url:
+        link = ("All of them, and this digest's stories, on one page" if digest.waiting
+                else "This digest on one page", digest.page_url)
+    return _Page(title, sections, footer, link)
 
 
 def _worst_page(digest: Digest, entries: Sequence[Entry]) -> _Page:
     """The page as large as its final numbering can make it, for fitting before the number of messages is known."""
     page = _page(digest, entries, 999, 999, last=False)
-    waiting = _page(digest, entries, 999, 999, last=True).footer or ""
-    return replace(page, footer=max(page.footer or "", waiting, key=len))
+    last = _page(digest, entries, 999, 999, last=True)
+    return replace(page, footer=max(page.footer or "", last.footer or "", key=len), link=last.link)
 
 
 def _meta(item: DigestItem) -> list[str]:
@@ -163,10 +169,12 @@ def _section_label(section: _Section) -> str:
 
 # An entry's own text is the same in every message that is tried while splitting a digest: rendered once.
 @lru_cache(maxsize=4096)
-def _text_item(item: DigestItem) -> str:
+def _text_item(item: DigestItem, story: str | None) -> str:
     lines = [f"* {item.title}", "  " + " · ".join(_meta(item))]
     if item.url:
         lines.append(f"  {item.url}")
+    if story:
+        lines.append(f"  story: {story}")
     if item.evidence:
         lines.append(f"  \u201c{_evidence(item, str, '[', ']')}\u201d")
     if item.also_in:
@@ -178,10 +186,12 @@ def _text(digest: Digest, page: _Page) -> str:
     lines = [page.title, f"{digest.created} · {_counts_line(digest)}", ""]
     for section in page.sections:
         lines.append(f"== {section.name} ({_section_label(section)}) ==")
-        lines.extend(_text_item(item) for item in section.items)
+        lines.extend(_text_item(item, digest.story_url(item)) for item in section.items)
         lines.append("")
     if page.footer:
         lines.append(page.footer)
+    if page.link:
+        lines.append(f"{page.link[0]}: {page.link[1]}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -197,8 +207,9 @@ def _md_link(text: str, url: str | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _markdown_item(item: DigestItem) -> str:
-    lines = [f"- **{_md_link(item.title, item.url)}**  ", "  " + escape_markdown(" · ".join(_meta(item))) + "  "]
+def _markdown_item(item: DigestItem, story: str | None) -> str:
+    meta = escape_markdown(" · ".join(_meta(item))) + (f" · {_md_link('story page', story)}" if story else "")
+    lines = [f"- **{_md_link(item.title, item.url)}**  ", "  " + meta + "  "]
     if item.evidence:
         lines.append(f"  \u201c{_evidence(item, escape_markdown, '**', '**')}\u201d  ")
     if item.also_in:
@@ -212,10 +223,12 @@ def _markdown(digest: Digest, page: _Page) -> str:
     for section in page.sections:
         lines.append(f"### {escape_markdown(section.name)} ({escape_markdown(_section_label(section))})")
         lines.append("")
-        lines.extend(_markdown_item(item) for item in section.items)
+        lines.extend(_markdown_item(item, digest.story_url(item)) for item in section.items)
         lines.append("")
     if page.footer:
         lines.append(f"_{escape_markdown(page.footer)}_")
+    if page.link:
+        lines.append(_md_link(page.link[0], page.link[1]))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -230,8 +243,9 @@ def _slack_link(text: str, url: str | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _slack_item(item: DigestItem) -> str:
-    lines = [f"• *{_slack_link(item.title, item.url)}*", escape_slack(" · ".join(_meta(item)))]
+def _slack_item(item: DigestItem, story: str | None) -> str:
+    meta = escape_slack(" · ".join(_meta(item))) + (f" · {_slack_link('story page', story)}" if story else "")
+    lines = [f"• *{_slack_link(item.title, item.url)}*", meta]
     if item.evidence:
         lines.append(">" + _evidence(item, escape_slack, "*", "*"))
     if item.also_in:
@@ -254,15 +268,18 @@ def _slack_blocks(digest: Digest, page: _Page) -> list[dict]:
         chunk = f"*{escape_slack(section.name)}* ({escape_slack(_section_label(section))})"
         for item in section.items:
             # An entry is shortened to fit a section before it gets here; the cut is the last resort.
-            entry = _cut(_slack_item(item), SLACK_SECTION_CHARS - 200)
+            entry = _cut(_slack_item(item, digest.story_url(item)), SLACK_SECTION_CHARS - 200)
             if len(chunk) + 2 + len(entry) > SLACK_SECTION_CHARS:
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
                 chunk = entry
             else:
                 chunk += "\n\n" + entry
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    if page.footer:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(page.footer)}]})
+    closing = [escape_slack(page.footer)] if page.footer else []
+    if page.link:
+        closing.append(_slack_link(page.link[0], page.link[1]))
+    if closing:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(closing)}]})
     return blocks
 
 
@@ -282,16 +299,18 @@ def _slack_text(blocks: list[dict]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _html_item(item: DigestItem) -> Markup:
+def _html_item(item: DigestItem, story: str | None) -> Markup:
     return Markup(_jinja.get_template("digest_entry.html.j2").render(
-        item=item, evidence=emphasis_segments(item.evidence, item.terms), meta=" · ".join(_meta(item))).strip())
+        item=item, evidence=emphasis_segments(item.evidence, item.terms), meta=" · ".join(_meta(item)),
+        story=story).strip())
 
 
 def _html(digest: Digest, page: _Page) -> str:
     groups = [{"name": sec.name, "kind": sec.kind, "label": _section_label(sec),
-               "items": [_html_item(i) for i in sec.items]} for sec in page.sections]
+               "items": [_html_item(i, digest.story_url(i)) for i in sec.items]} for sec in page.sections]
     return _jinja.get_template("digest.html.j2").render(
-        title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer
+        title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer,
+        link=page.link,
     )
 
 
@@ -326,7 +345,7 @@ def _shortened(item: DigestItem, level: int) -> DigestItem:
     if len(item.also_in) > copies and copies:
         also += (Copy(f"+{len(item.also_in) - copies}", None),)
     return replace(item, title=shorten(item.title, title), evidence=shorten(item.evidence, evidence) if evidence else "",
-                   also_in=also, url=item.url if level < 3 else None)
+                   also_in=also, url=item.url if level < 3 else None, story=item.story if level < 3 else "")
 
 
 def plan_parts(digest: Digest, budgets: Sequence[tuple[str, int]]) -> list[Part]:

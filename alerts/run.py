@@ -90,7 +90,8 @@ class DigestRunner:
         matches = self.matches(sub)
         if not matches:
             return None
-        return build_digest(sub, matches, self.config.watchlist, now=self.clock())
+        return build_digest(sub, matches, self.config.watchlist, now=self.clock(),
+                            base_url=self.config.web_base_url)
 
     def record(self, sub: Subscription) -> tuple[int, Digest] | None:
         """Build and record the next digest of `sub` (outbox first); None when nothing is new. A concurrent run that
