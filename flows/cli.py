@@ -134,14 +134,17 @@ def digest(
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="port of the Prefect server newsmon starts")] = 4200,
+    web: Annotated[bool, typer.Option("--web/--no-web", help="also serve the web view ([web] host and port)")] = True,
+    web_host: Annotated[Optional[str], typer.Option(help="the web view's address (default: [web] host)")] = None,
+    web_port: Annotated[Optional[int], typer.Option(help="the web view's port (default: [web] port)")] = None,
 ) -> None:
     """Run the flows on their schedules: start a Prefect server (unless PREFECT_API_URL is set) and serve the
-    ingest, digest and backfill deployments until Ctrl-C or SIGTERM."""
+    ingest, digest and backfill deployments, and the web view, until Ctrl-C or SIGTERM."""
     from flows.serve import serve_forever
 
     config = _config()
     _database_ready(config)
-    serve_forever(config, state["config"], port=port)
+    serve_forever(config, state["config"], port=port, web=web, web_host=web_host, web_port=web_port)
 
 
 @app.command(name="web")
