@@ -42,6 +42,24 @@ class Channel(BaseModel):
         return self.name or (f"env:{self.env}" if self.env else f"file:{self.apprise_config}")
 
 
+class SpikeRule(BaseModel):
+    """When a surge of stories about one of a subscription's companies or topics is worth a notice of its own
+    (docs/spikes.md): the stories of the last `window` number more than `factor` times the average per window over
+    the `baseline_days` before it, and at least `min_count`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window: Literal["day", "hour"] = "day"
+    baseline_days: int = Field(default=14, ge=1, le=90)
+    factor: float = Field(default=3.0, ge=1.0)
+    min_count: int = Field(default=5, ge=1)
+    # After a spike ends (a run finds the count back under the threshold), no new notice for this label before
+    # this many hours from the last one.
+    cooldown_hours: float = Field(default=24.0, ge=0)
+    # The stories shown in the notice (strongest first); the rest are listed on its page in the web view.
+    max_stories: int = Field(default=20, ge=1, le=200)
+
+
 class Subscription(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,11 +79,19 @@ class Subscription(BaseModel):
     # Digests carry news: only matches published (or, with no published time, stored) within this many hours are
     # sent. A backfill of last month is stored but never mailed. None sends matches of any age.
     max_age_hours: float | None = Field(default=72.0, gt=0)
+    # Spike alerts for each of `companies` and `topics`; none unless set (`spikes = {}` takes the defaults).
+    spikes: SpikeRule | None = None
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
         return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _spikes_need_labels(self) -> "Subscription":
+        if self.spikes is not None and not (self.companies or self.topics):
+            raise ValueError("spikes: a spike is counted per company or topic; list some in `companies` or `topics`")
+        return self
 
     @model_validator(mode="after")
     def _distinct_labels(self) -> "Subscription":

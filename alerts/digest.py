@@ -100,6 +100,9 @@ class Digest:
     # The web view's address ([web] base_url): entries link to their story page, the last message to the whole
     # digest's page. Kept with the digest, so a resend renders the same links.
     base_url: str | None = None
+    # "digest", or "spike" for a spike notice (alerts/spikes.py), whose `note` says what surged against what.
+    kind: str = "digest"
+    note: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -128,6 +131,7 @@ class Digest:
             groups=groups, stories=data["stories"], articles=data["articles"],
             article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
             waiting_ids=tuple(data.get("waiting_ids", ())), base_url=data.get("base_url"),
+            kind=data.get("kind", "digest"), note=data.get("note", ""),
         )
 
     @property

@@ -128,6 +128,8 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
     title = digest.title if of == 1 else f"{shorten(digest.title, 200)} ({number}/{of})"
     if not last:
         footer = f"Continued in the next message ({number + 1}/{of})."
+    elif digest.waiting and digest.kind == "spike":
+        footer = f"…and {digest.waiting} more {'story' if digest.waiting == 1 else 'stories'} of this surge."
     elif digest.waiting:
         footer = (f"…and {digest.waiting} more {'story' if digest.waiting == 1 else 'stories'} (over this "
                   "subscription's max_entries) come in the next digest.")
@@ -137,6 +139,8 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
     if last and digest.page_url:
         link = ("All of them, and this digest's stories, on one page" if digest.waiting
                 else "This digest on one page", digest.page_url)
+        if digest.kind == "spike":
+            link = ("Every story of this surge on one page", digest.page_url)
     return _Page(title, sections, footer, link)
 
 
@@ -183,7 +187,7 @@ def _text_item(item: DigestItem, story: str | None) -> str:
 
 
 def _text(digest: Digest, page: _Page) -> str:
-    lines = [page.title, f"{digest.created} · {_counts_line(digest)}", ""]
+    lines = [page.title, f"{digest.created} · {_counts_line(digest)}", *([digest.note] if digest.note else []), ""]
     for section in page.sections:
         lines.append(f"== {section.name} ({_section_label(section)}) ==")
         lines.extend(_text_item(item, digest.story_url(item)) for item in section.items)
@@ -220,6 +224,8 @@ def _markdown_item(item: DigestItem, story: str | None) -> str:
 def _markdown(digest: Digest, page: _Page) -> str:
     header = escape_markdown(f"{digest.created} · {_counts_line(digest)}")
     lines = [f"**{escape_markdown(page.title)}**", "", header, ""]
+    if digest.note:
+        lines += [escape_markdown(digest.note), ""]
     for section in page.sections:
         lines.append(f"### {escape_markdown(section.name)} ({escape_markdown(_section_label(section))})")
         lines.append("")
@@ -264,6 +270,9 @@ def _slack_blocks(digest: Digest, page: _Page) -> list[dict]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape_slack(
             f"{digest.created} · {_counts_line(digest)}"), SLACK_SECTION_CHARS)}]},
     ]
+    if digest.note:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": _cut(escape_slack(digest.note), SLACK_SECTION_CHARS)}})
     for section in page.sections:
         chunk = f"*{escape_slack(section.name)}* ({escape_slack(_section_label(section))})"
         for item in section.items:

@@ -1,4 +1,5 @@
-"""The `newsmon` command line: run, backfill, digest, serve, web, load, export (and the stage tools tag, eval, extract)."""
+"""The `newsmon` command line: run, backfill, digest, spikes, serve, web, load, export (and the stage tools tag, eval,
+extract)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,28 @@ def digest(
     from flows.ingest import digest as digest_flow
 
     digest_flow(config_path=state["config"], subscriptions=subscription)
+
+
+@app.command()
+def spikes(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the notices; record and send nothing")] = False,
+) -> None:
+    """Check for spikes now (every ingest does too) and tell the subscriptions that watch for them."""
+    config = _config()
+    if dry_run:
+        from alerts.spikes import run_spike_alerts
+        from flows import resources
+
+        for report in run_spike_alerts(resources.database(config), config, dry_run=True):
+            typer.echo(f"{report.subscription} {report.kind} {report.label}: {report.stories} stories in the window, "
+                       f"usually {report.baseline:.1f}, a spike from {report.threshold}"
+                       + (" (SPIKE)" if report.notice else ""), err=True)
+        return
+    _database_ready(config)
+    _prefect_server()
+    from flows.ingest import spikes as spikes_flow
+
+    spikes_flow(config_path=state["config"])
 
 
 @app.command()
