@@ -73,8 +73,9 @@ class Subscription(BaseModel):
     exclude_outlets: list[str] = []
     channels: list[Channel] = []
     timezone: str = "Asia/Seoul"
-    # after_ingest: right after an ingest finds new matches; hourly / daily: on the digest schedule.
-    when: Literal["after_ingest", "hourly", "daily"] = "after_ingest"
+    # after_ingest: right after an ingest finds new matches; hourly / daily / weekly: on the digest schedule. A
+    # weekly digest carries the week's trend chart and takes matches of at least the last 7 days (max_age_hours).
+    when: Literal["after_ingest", "hourly", "daily", "weekly"] = "after_ingest"
     max_entries: int = Field(default=200, gt=0)
     # Digests carry news: only matches published (or, with no published time, stored) within this many hours are
     # sent. A backfill of last month is stored but never mailed. None sends matches of any age.

@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
+from alerts.weekly import WeekChart
 from models.outbox import Match
 from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, shorten
 from newsmon.records import Tag
@@ -103,6 +104,8 @@ class Digest:
     # "digest", or "spike" for a spike notice (alerts/spikes.py), whose `note` says what surged against what.
     kind: str = "digest"
     note: str = ""
+    # A weekly digest's chart: stories per day over the week before it, per company and topic (alerts/weekly.py).
+    week: WeekChart | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -132,6 +135,7 @@ class Digest:
             article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
             waiting_ids=tuple(data.get("waiting_ids", ())), base_url=data.get("base_url"),
             kind=data.get("kind", "digest"), note=data.get("note", ""),
+            week=WeekChart.from_dict(data["week"]) if data.get("week") else None,
         )
 
     @property
@@ -187,7 +191,7 @@ def _stories(matches: Sequence[Match]) -> list[list[Match]]:
 
 def build_digest(
     subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime,
-    base_url: str | None = None,
+    base_url: str | None = None, week: WeekChart | None = None,
 ) -> Digest:
     """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
     matches (its section), strongest first; the header counts are the sections' sizes. At most max_entries stories
@@ -259,7 +263,8 @@ def build_digest(
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
-        title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
+        title=digest_title(subscription.name, stories, [g.name for g in digest_groups])
+        + (f" · week {week.days[0]}..{week.days[-1]}" if week else ""),
         created=local_time(now, zone),
         timezone=zone,
         # The header counts are the sections' sizes, so they always agree.
@@ -272,6 +277,7 @@ def build_digest(
         waiting=waiting,
         waiting_ids=tuple(waiting_ids),
         base_url=base_url,
+        week=week,
     )
 
 

@@ -14,7 +14,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from markupsafe import escape as escape_html
 
+from alerts.barchart import color, draw_bars
 from alerts.digest import Copy, Digest, DigestGroup, DigestItem, clean_text, emphasis_segments
+from alerts.weekly import CHART_FILE, WeekChart
 from newsmon.bounds import shorten
 
 # Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
@@ -52,6 +54,8 @@ class Rendered:
     parts: int = 1
     entries: int = 0
     blocks: list[dict] | None = None
+    # Images the body shows inline (`cid:NAME` in html): (file name, PNG bytes); email attaches them.
+    images: tuple[tuple[str, bytes], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -113,6 +117,8 @@ class _Page:
     footer: str | None
     # The closing link to the digest's own page in the web view (last message only): (words, URL).
     link: tuple[str, str] | None = None
+    # A weekly digest's chart, in its first message.
+    week: WeekChart | None = None
 
 
 def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, last: bool) -> _Page:
@@ -141,14 +147,14 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
                 else "This digest on one page", digest.page_url)
         if digest.kind == "spike":
             link = ("Every story of this surge on one page", digest.page_url)
-    return _Page(title, sections, footer, link)
+    return _Page(title, sections, footer, link, digest.week if number == 1 else None)
 
 
 def _worst_page(digest: Digest, entries: Sequence[Entry]) -> _Page:
     """The page as large as its final numbering can make it, for fitting before the number of messages is known."""
     page = _page(digest, entries, 999, 999, last=False)
     last = _page(digest, entries, 999, 999, last=True)
-    return replace(page, footer=max(page.footer or "", last.footer or "", key=len), link=last.link)
+    return replace(page, footer=max(page.footer or "", last.footer or "", key=len), link=last.link, week=digest.week)
 
 
 def _meta(item: DigestItem) -> list[str]:
@@ -159,6 +165,18 @@ def _evidence(item: DigestItem, escape: Callable[[str], str], before: str, after
     """The item's evidence, escaped for the format, with each matched term between `before` and `after`."""
     return "".join(f"{before}{escape(s)}{after}" if hit else escape(s)
                    for s, hit in emphasis_segments(item.evidence, item.terms))
+
+
+def _week_heading(week: WeekChart) -> str:
+    return f"The week: stories per day, {week.days[0]}..{week.days[-1]}"
+
+
+def _week_lines(week: WeekChart) -> list[str]:
+    """The chart's figures as text lines: the days, then each series' count per day and its total."""
+    width = max(len(s.name) for s in week.series) if week.series else 0
+    lines = [" " * (width + 1) + " ".join(f"{d[5:]:>5}" for d in week.days)]
+    lines += [f"{s.name:<{width}} " + " ".join(f"{n:>5}" for n in s.counts) + f"  · {s.total}" for s in week.series]
+    return lines
 
 
 def _section_label(section: _Section) -> str:
@@ -188,6 +206,10 @@ def _text_item(item: DigestItem, story: str | None) -> str:
 
 def _text(digest: Digest, page: _Page) -> str:
     lines = [page.title, f"{digest.created} · {_counts_line(digest)}", *([digest.note] if digest.note else []), ""]
+    if page.week:
+        lines += [f"== {_week_heading(page.week)} ==", *_week_lines(page.week)]
+        lines += [f"chart: {page.week.link}"] if page.week.link else []
+        lines.append("")
     for section in page.sections:
         lines.append(f"== {section.name} ({_section_label(section)}) ==")
         lines.extend(_text_item(item, digest.story_url(item)) for item in section.items)
@@ -226,6 +248,11 @@ def _markdown(digest: Digest, page: _Page) -> str:
     lines = [f"**{escape_markdown(page.title)}**", "", header, ""]
     if digest.note:
         lines += [escape_markdown(digest.note), ""]
+    if page.week:
+        lines += [f"### {escape_markdown(_week_heading(page.week))}", "", "```",
+                  *(line.replace("`", "'") for line in _week_lines(page.week)), "```"]
+        lines += [_md_link("the chart", page.week.link)] if page.week.link else []
+        lines.append("")
     for section in page.sections:
         lines.append(f"### {escape_markdown(section.name)} ({escape_markdown(_section_label(section))})")
         lines.append("")
@@ -273,6 +300,12 @@ def _slack_blocks(digest: Digest, page: _Page) -> list[dict]:
     if digest.note:
         blocks.append({"type": "section", "text": {"type": "mrkdwn",
                                                    "text": _cut(escape_slack(digest.note), SLACK_SECTION_CHARS)}})
+    if page.week:
+        figures = "\n".join(_week_lines(page.week)).replace("`", "'")
+        text = f"*{escape_slack(_week_heading(page.week))}*" + (
+            f" · {_slack_link('the chart', page.week.link)}" if page.week.link else "")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(
+            text + "\n```" + escape_slack(figures) + "```", SLACK_SECTION_CHARS)}})
     for section in page.sections:
         chunk = f"*{escape_slack(section.name)}* ({escape_slack(_section_label(section))})"
         for item in section.items:
@@ -317,10 +350,21 @@ def _html_item(item: DigestItem, story: str | None) -> Markup:
 def _html(digest: Digest, page: _Page) -> str:
     groups = [{"name": sec.name, "kind": sec.kind, "label": _section_label(sec),
                "items": [_html_item(i, digest.story_url(i)) for i in sec.items]} for sec in page.sections]
+    week = None
+    if page.week:
+        week = {"heading": _week_heading(page.week), "file": CHART_FILE, "link": page.week.link,
+                "days": [d[5:] for d in page.week.days],
+                "series": [{"name": s.name, "color": color(i), "counts": s.counts, "total": s.total}
+                           for i, s in enumerate(page.week.series)]}
     return _jinja.get_template("digest.html.j2").render(
         title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer,
-        link=page.link,
+        link=page.link, week=week,
     )
+
+
+def week_png(week: WeekChart) -> bytes:
+    """The chart of a weekly digest as a PNG (bars in the order and colours of the table under it)."""
+    return draw_bars([s.counts for s in week.series])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -399,7 +443,8 @@ def render_part(digest: Digest, part: Part, fmt: str) -> Rendered:
         blocks = _slack_blocks(digest, page)
         return Rendered(fmt, page.title, _slack_text(blocks), part.number, part.of, len(part.entries), blocks)
     body = {"text": _text, "markdown": _markdown, "html": _html}[fmt](digest, page)
-    return Rendered(fmt, page.title, body, part.number, part.of, len(part.entries))
+    images = ((CHART_FILE, week_png(page.week)),) if fmt == "html" and page.week else ()
+    return Rendered(fmt, page.title, body, part.number, part.of, len(part.entries), images=images)
 
 
 def render_parts(digest: Digest, fmt: str, *, limit: int | None = None) -> list[Rendered]:

@@ -38,9 +38,12 @@ class ScheduleConfig(Strict):
 
     timezone: str = "Asia/Seoul"
     ingest_every_minutes: float = Field(default=15, gt=0)
-    # Subscriptions with when = "daily" are sent on daily_digest_cron, "hourly" ones on hourly_digest_cron.
+    # Subscriptions with when = "daily" are sent on daily_digest_cron, "hourly" ones on hourly_digest_cron, "weekly"
+    # ones on weekly_digest_cron.
     daily_digest_cron: str = "0 8 * * *"
     hourly_digest_cron: str = "0 * * * *"
+    # Subscriptions with when = "weekly": Mondays 08:00, a digest of the week with its trend chart.
+    weekly_digest_cron: str = "0 8 * * 1"
     digest_after_ingest: bool = True
 
     @field_validator("timezone")

@@ -88,7 +88,8 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def]
-    """The scheduled deployments: ingest on an interval, digests on their crons, backfill on demand."""
+    """The scheduled deployments: ingest on an interval, digests on their crons (daily, hourly, weekly), backfill on
+    demand."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
@@ -115,6 +116,11 @@ def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def
         digest.to_deployment(
             "hourly", schedule=Cron(config.schedule.hourly_digest_cron, timezone=zone),
             parameters={**params, "when": "hourly"}, description="Digests of subscriptions with when = hourly.",
+            concurrency_limit=one_at_a_time, **common,
+        ),
+        digest.to_deployment(
+            "weekly", schedule=Cron(config.schedule.weekly_digest_cron, timezone=zone),
+            parameters={**params, "when": "weekly"}, description="Digests of subscriptions with when = weekly.",
             concurrency_limit=one_at_a_time, **common,
         ),
         backfill.to_deployment(

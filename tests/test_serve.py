@@ -90,7 +90,7 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
         for what, p in listings.items():
             assert p.returncode == 0, f"prefect {what} ls: {outputs[what][1][-2000:]}"
         deployments = outputs["deployment"][0]
-        for name in ("ingest/scheduled", "digest/daily", "digest/hourly", "backfill/on-demand"):
+        for name in ("ingest/scheduled", "digest/daily", "digest/hourly", "digest/weekly", "backfill/on-demand"):
             assert name in deployments, deployments
         flow_runs = outputs["flow-run"][0]
         assert "ingest" in flow_runs and flow_runs.count("COMPLETED") >= 2, flow_runs
