@@ -27,6 +27,7 @@ from models.spikes_store import (
     label_filings,
     latest_spike,
     record_spike,
+    stories_per_window,
 )
 from models.tables import utcnow
 from tagging.rules import Watchlist
@@ -60,24 +61,27 @@ def baseline_start(now: datetime, rule: SpikeRule) -> datetime:
 
 def assess(filings: Sequence[StoryFiling], now: datetime, rule: SpikeRule) -> Assessment:
     """Count distinct stories in [now - window, now) and, per window, in the baseline days before it. A story filed
-    in several windows of the baseline counts in each (it was news in each); in the current window it counts once."""
+    in several windows of the baseline counts in each (it was news in each); in the current window it counts once.
+    (The definition; SpikeWatch.assess has the database count the baseline the same way.)"""
     length = window_length(rule)
     start = now - length
     first = baseline_start(now, rule)
-    windows = round(timedelta(days=rule.baseline_days) / length)
+    earlier = {(int((f.filed_at - first) / length), f.story) for f in filings if first <= f.filed_at < start}
+    return _assessment([f for f in filings if start <= f.filed_at < now], len(earlier), now, rule)
+
+
+def _assessment(window: Sequence[StoryFiling], baseline_stories: int, now: datetime, rule: SpikeRule) -> Assessment:
+    """The window's filings and the baseline's story count (summed over its windows) as an assessment."""
+    windows = round(timedelta(days=rule.baseline_days) / window_length(rule))
     current: dict[str, StoryFiling] = {}
-    earlier: set[tuple[int, str]] = set()
-    for f in filings:
-        if start <= f.filed_at < now:
-            best = current.get(f.story)
-            if best is None or f.score > best.score:
-                current[f.story] = f
-        elif first <= f.filed_at < start:
-            earlier.add((int((f.filed_at - first) / length), f.story))
-    baseline = len(earlier) / windows
+    for f in window:
+        best = current.get(f.story)
+        if best is None or f.score > best.score:
+            current[f.story] = f
+    baseline = baseline_stories / windows
     threshold = max(rule.min_count, math.floor(rule.factor * baseline) + 1)
     leads = sorted(current.values(), key=lambda f: (-f.score, -f.filed_at.timestamp(), f.article_id))
-    return Assessment(start, now, len(current), baseline, threshold, tuple(leads))
+    return Assessment(now - window_length(rule), now, len(current), baseline, threshold, tuple(leads))
 
 
 def spike_key(subscription: str, kind: str, label: str, window_end: datetime) -> str:
@@ -141,12 +145,17 @@ class SpikeWatch:
         self.clock = clock
 
     def assess(self, sub: Subscription, kind: str, label: str, now: datetime) -> Assessment:
-        assert sub.spikes is not None
+        """`assess` over the database: the window's articles are read, the baseline is counted in SQL."""
+        rule = sub.spikes
+        assert rule is not None
+        start = now - window_length(rule)
+        filters = {"min_score": sub.min_score, "include_outlets": sub.include_outlets,
+                   "exclude_outlets": sub.exclude_outlets}
         with self.db.session() as s:
-            filings = label_filings(s, kind, label, since=baseline_start(now, sub.spikes), until=now,
-                                    min_score=sub.min_score, include_outlets=sub.include_outlets,
-                                    exclude_outlets=sub.exclude_outlets)
-        return assess(filings, now, sub.spikes)
+            window = label_filings(s, kind, label, since=start, until=now, **filters)
+            baseline = stories_per_window(s, kind, label, since=baseline_start(now, rule), until=start,
+                                          window=window_length(rule), **filters)
+        return _assessment(window, baseline, now, rule)
 
     def notice(self, sub: Subscription, kind: str, label: str, a: Assessment) -> Digest:
         with self.db.session() as s:

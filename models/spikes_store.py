@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy import Integer, Select, String, cast, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,35 @@ class SpikeState:
     ended_at: datetime | None
 
 
+def _label_rows(kind: str, label: str, *, since: datetime, until: datetime, min_score: float,
+                include_outlets: Sequence[str], exclude_outlets: Sequence[str], columns: Sequence) -> Select:
+    art = t.ArticleRow
+    filed = _filed()
+    outlet = func.coalesce(art.publisher, t.SourceRow.name)
+    # One tag per article and label (uq_tags_article_kind_label): no grouping needed.
+    query = (
+        select(*columns)
+        .join(t.TagRow, t.TagRow.article_id == art.id)
+        .join(t.SourceRow, t.SourceRow.id == art.source_id)
+        .where(t.TagRow.kind == kind, t.TagRow.label == label, t.TagRow.score >= min_score,
+               art.duplicate_of_id.is_(None), filed >= since, filed < until)
+    )
+    if include_outlets:
+        query = query.where(outlet.in_(list(include_outlets)))
+    if exclude_outlets:
+        query = query.where(outlet.not_in(list(exclude_outlets)))
+    return query
+
+
+def _filed():  # type: ignore[no-untyped-def]
+    return func.coalesce(t.ArticleRow.published_at, t.ArticleRow.fetched_at)
+
+
+def _story():  # type: ignore[no-untyped-def]
+    art = t.ArticleRow
+    return func.coalesce(art.story_key, literal("article:", String) + cast(art.id, String))
+
+
 def label_filings(
     session: Session,
     kind: str,
@@ -49,25 +78,41 @@ def label_filings(
 ) -> list[StoryFiling]:
     """Primary articles (near-duplicates fold into the article they copy) tagged `kind`/`label` with at least
     `min_score`, filed (published, else stored) in [since, until), oldest first."""
-    art = t.ArticleRow
-    filed = func.coalesce(art.published_at, art.fetched_at)
-    story = func.coalesce(art.story_key, literal("article:", String) + cast(art.id, String))
-    outlet = func.coalesce(art.publisher, t.SourceRow.name)
-    tagged = (select(t.TagRow.article_id, func.max(t.TagRow.score).label("score"))
-              .where(t.TagRow.kind == kind, t.TagRow.label == label, t.TagRow.score >= min_score)
-              .group_by(t.TagRow.article_id).subquery())
-    query = (
-        select(story, art.id, filed, tagged.c.score)
-        .join(tagged, tagged.c.article_id == art.id)
-        .join(t.SourceRow, t.SourceRow.id == art.source_id)
-        .where(art.duplicate_of_id.is_(None), filed >= since, filed < until)
-        .order_by(filed, art.id)
-    )
-    if include_outlets:
-        query = query.where(outlet.in_(list(include_outlets)))
-    if exclude_outlets:
-        query = query.where(outlet.not_in(list(exclude_outlets)))
-    return [StoryFiling(*row) for row in session.execute(query)]
+    query = _label_rows(kind, label, since=since, until=until, min_score=min_score, include_outlets=include_outlets,
+                        exclude_outlets=exclude_outlets,
+                        columns=[_story(), t.ArticleRow.id, _filed(), t.TagRow.score])
+    return [StoryFiling(*row) for row in session.execute(query.order_by(_filed(), t.ArticleRow.id))]
+
+
+def stories_per_window(
+    session: Session,
+    kind: str,
+    label: str,
+    *,
+    since: datetime,
+    until: datetime,
+    window: timedelta,
+    min_score: float = 0.0,
+    include_outlets: Sequence[str] = (),
+    exclude_outlets: Sequence[str] = (),
+) -> int:
+    """The sum over the windows of `window` length from `since` up to `until` of the distinct stories filed in
+    each (label_filings' articles), counted by the database: a baseline reads no rows into Python."""
+    seconds = window.total_seconds()
+    filed = _filed()
+    if session.get_bind().dialect.name == "sqlite":
+        # Stored as UTC text; whole seconds since the epoch, divided as integers (julianday's floating days put a
+        # time on a window's edge into the window before).
+        def epoch(x):  # type: ignore[no-untyped-def]
+            return cast(func.strftime("%s", x), Integer)
+
+        index = (epoch(filed) - epoch(since)) // int(seconds)
+    else:
+        index = func.floor(func.extract("epoch", filed - since) / seconds)
+    pairs = _label_rows(kind, label, since=since, until=until, min_score=min_score, include_outlets=include_outlets,
+                        exclude_outlets=exclude_outlets, columns=[index.label("w"), _story().label("story")]
+                        ).distinct().subquery()
+    return int(session.scalar(select(func.count()).select_from(pairs)) or 0)
 
 
 def latest_spike(session: Session, subscription: str, kind: str, label: str) -> SpikeState | None:

@@ -179,3 +179,25 @@ def test_every_ingest_checks_for_spikes_in_a_real_flow_run(tmp_path: Path, prefe
     assert (told["subscription"], told["label"], told["stories"]) == ("surge", "kt", 3)
     assert told["deliveries"] == {"console": "sent"}
     assert second["spikes"] == []
+
+
+def test_the_database_counts_the_baseline_as_the_rule_defines_it(any_db: Database, tmp_path: Path) -> None:
+    from alerts.spikes import SpikeWatch, baseline_start
+    from models.spikes_store import label_filings
+
+    stored = Stored(any_db)
+    history(stored, [1, 0, 2, 5, 1, 1, 0, 3, 2, 2, 4, 1, 0, 2], today=6)
+    # A story filed on three different days counts on each; twice on one day, once.
+    for hours in (30, 31, 80, 200):
+        stored.article("KT 연재", tags=[kt()], published_at=NOW - timedelta(hours=hours), story_key="serial")
+    for window in ("day", "hour"):
+        config = spike_config(tmp_path, any_db.engine.url.render_as_string(hide_password=False), window=window)
+        sub = config.subscriptions[0]
+        with any_db.session() as s:
+            everything = label_filings(s, "company", "kt", since=baseline_start(NOW, sub.spikes), until=NOW)
+        by_sql = SpikeWatch(any_db, config).assess(sub, "company", "kt", NOW)
+        by_rule = assess(everything, NOW, sub.spikes)
+        assert (by_sql.stories, by_sql.baseline, by_sql.threshold) == \
+            (by_rule.stories, by_rule.baseline, by_rule.threshold), window
+        assert [f.article_id for f in by_sql.leads] == [f.article_id for f in by_rule.leads]
+    assert by_rule.baseline > 0
