@@ -8,6 +8,7 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -19,6 +20,7 @@ from digest_fixtures import Stored, make_config, receiver, smtp_server
 from models import tables as t
 from models.db import Database
 from models.spikes_store import StoryFiling
+from web_archive import serve_view
 
 NOW = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)
 
@@ -84,6 +86,14 @@ def test_a_surge_after_quiet_days_is_one_notice_and_the_next_run_none(any_db: Da
              or f"KT 급증 {k}]" in payload["message"]]
     assert len(shown) == 5 and "4 more stories of this surge" in payload["message"]
     assert "KT 평소 소식" not in payload["message"]
+
+    # Its page in the web view lists the five shown and the four more.
+    with serve_view(url) as served:
+        page = httpx.get(f"{served.base}/api/digests/{told[0].notice}", timeout=30, trust_env=False).json()
+    assert page["kind"] == "spike" and "usually 1.0 per 24 hours" in page["note"]
+    assert [len(sec["items"]) for sec in page["sections"]] == [5] and len(page["waiting"]) == 4
+    assert {i["title"] for sec in page["sections"] for i in sec["items"]} | {w["title"] for w in page["waiting"]} \
+        == {f"KT 급증 {k}" for k in range(9)}
 
     # The notice took no digest entries: the daily digest still carries every one of those stories.
     digests = run_digests(any_db, config, subscriptions=["team"], console=io.StringIO(), env={},
