@@ -16,13 +16,14 @@ from alerts.config import SpikeRule
 from alerts.deliver import AppriseNotifier
 from alerts.run import run_digests
 from alerts.spikes import assess, run_spike_alerts
-from digest_fixtures import Stored, make_config, receiver, smtp_server
+from digest_fixtures import Stored, make_config, receiver, slack_to, smtp_server
 from models import tables as t
 from models.db import Database
 from models.spikes_store import StoryFiling
 from web_archive import serve_view
 
 NOW = datetime(2026, 1, 15, 3, 0, tzinfo=timezone.utc)
+SLACK_URL = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/"
 
 
 def kt(evidence: str = "KT가 밝혔다.") -> tuple:
@@ -60,18 +61,22 @@ def notices(db: Database) -> int:
 def test_a_surge_after_quiet_days_is_one_notice_and_the_next_run_none(any_db: Database, tmp_path: Path) -> None:
     history(Stored(any_db), [1] * 14, today=9)
     url = any_db.engine.url.render_as_string(hide_password=False)
-    config = spike_config(tmp_path, url, [{"name": "mail", "env": "MAIL"}, {"name": "hook", "env": "HOOK"}])
-    with smtp_server() as (inbox, port), receiver() as hook:
+    config = spike_config(tmp_path, url, [{"name": "mail", "env": "MAIL"}, {"name": "hook", "env": "HOOK"},
+                                          {"name": "slack", "env": "SLACK"}])
+    with smtp_server() as (inbox, port), receiver() as hook, receiver() as slack:
         env = {"MAIL": f"mailto://127.0.0.1:{port}?from=n@example.kr&to=t@example.kr&mode=insecure",
-               "HOOK": f"json://127.0.0.1:{hook.port}/in"}
-        first = run_spike_alerts(any_db, config, clock=lambda: NOW, env=env, notifier=AppriseNotifier(env))
-        again = run_spike_alerts(any_db, config, clock=lambda: NOW + timedelta(hours=1), env=env,
-                                 notifier=AppriseNotifier(env))
+               "HOOK": f"json://127.0.0.1:{hook.port}/in", "SLACK": SLACK_URL}
+        notifier = AppriseNotifier(env, prepare=slack_to(slack.port))
+        first = run_spike_alerts(any_db, config, clock=lambda: NOW, env=env, notifier=notifier)
+        again = run_spike_alerts(any_db, config, clock=lambda: NOW + timedelta(hours=1), env=env, notifier=notifier)
 
     told = [r for r in first if r.notice]
     assert [(r.subscription, r.label, r.stories, r.baseline, r.threshold) for r in told] == \
         [("team", "kt", 9, 1.0, 5)]
-    assert told[0].deliveries == {"mail": "sent", "hook": "sent"}
+    assert told[0].deliveries == {"mail": "sent", "hook": "sent", "slack": "sent"}
+    [blocks] = [r.json()["attachments"][0]["blocks"] for r in slack.requests]
+    assert blocks[0]["text"]["text"] == "newsmon · team · spike: KT, 9 stories in the last day"
+    assert "usually 1.0 per 24 hours" in blocks[2]["text"]["text"]
     # The topic had no stories at all: assessed, nothing told; the subscription without `spikes` is not checked.
     assert {(r.label, r.notice) for r in first} == {("kt", told[0].notice), ("layoffs", None)}
     assert not any(r.notice for r in again) and notices(any_db) == 1
