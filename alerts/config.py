@@ -42,6 +42,24 @@ class Channel(BaseModel):
         return self.name or (f"env:{self.env}" if self.env else f"file:{self.apprise_config}")
 
 
+class SpikeRule(BaseModel):
+    """When a surge of stories about one of a subscription's companies or topics is worth a notice of its own
+    (docs/spikes.md): the stories of the last `window` number more than `factor` times the average per window over
+    the `baseline_days` before it, and at least `min_count`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window: Literal["day", "hour"] = "day"
+    baseline_days: int = Field(default=14, ge=1, le=90)
+    factor: float = Field(default=3.0, ge=1.0)
+    min_count: int = Field(default=5, ge=1)
+    # After a spike ends (a run finds the count back under the threshold), no new notice for this label before
+    # this many hours from the last one.
+    cooldown_hours: float = Field(default=24.0, ge=0)
+    # The stories shown in the notice (strongest first); the rest are listed on its page in the web view.
+    max_stories: int = Field(default=20, ge=1, le=200)
+
+
 class Subscription(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,17 +73,26 @@ class Subscription(BaseModel):
     exclude_outlets: list[str] = []
     channels: list[Channel] = []
     timezone: str = "Asia/Seoul"
-    # after_ingest: right after an ingest finds new matches; hourly / daily: on the digest schedule.
-    when: Literal["after_ingest", "hourly", "daily"] = "after_ingest"
+    # after_ingest: right after an ingest finds new matches; hourly / daily / weekly: on the digest schedule. A
+    # weekly digest carries the week's trend chart and takes matches of at least the last 7 days (max_age_hours).
+    when: Literal["after_ingest", "hourly", "daily", "weekly"] = "after_ingest"
     max_entries: int = Field(default=200, gt=0)
     # Digests carry news: only matches published (or, with no published time, stored) within this many hours are
     # sent. A backfill of last month is stored but never mailed. None sends matches of any age.
     max_age_hours: float | None = Field(default=72.0, gt=0)
+    # Spike alerts for each of `companies` and `topics`; none unless set (`spikes = {}` takes the defaults).
+    spikes: SpikeRule | None = None
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
         return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _spikes_need_labels(self) -> "Subscription":
+        if self.spikes is not None and not (self.companies or self.topics):
+            raise ValueError("spikes: a spike is counted per company or topic; list some in `companies` or `topics`")
+        return self
 
     @model_validator(mode="after")
     def _distinct_labels(self) -> "Subscription":
@@ -89,8 +116,9 @@ class DeliveryPolicy(BaseModel):
 
 
 class AlertSettings(Protocol):
-    """What digest runs read of the configuration: the subscriptions, the watchlist (for display names) and the
-    folder relative apprise configuration paths are resolved against. app.config.Config provides it."""
+    """What digest runs read of the configuration: the subscriptions, the watchlist (for display names), the
+    folder relative apprise configuration paths are resolved against and the web view's address. app.config.Config
+    provides it."""
 
     @property
     def subscriptions(self) -> Sequence[Subscription]: ...
@@ -100,3 +128,8 @@ class AlertSettings(Protocol):
 
     @property
     def base_dir(self) -> Path: ...
+
+    @property
+    def web_base_url(self) -> str | None:
+        """The web view's address digests link to ([web] base_url), or None for no links."""
+        ...

@@ -283,10 +283,11 @@ class AppriseNotifier:
             if isinstance(plugin, NotifySlack):
                 # Always Block Kit: apprise's legacy Slack path turns an escaped `&lt;!channel&gt;` back into a mention.
                 _use_block_kit(plugin, message, Path(tmp))
+            attach = _inline_images(plugin, message, Path(tmp))
             if self.prepare:
                 self.prepare(plugin)
             with apprise.LogCapture(level=logging.WARNING) as log:
-                ok = plugin.notify(body=message.body, title=title, body_format=_APPRISE_FORMAT[fmt])
+                ok = plugin.notify(body=message.body, title=title, body_format=_APPRISE_FORMAT[fmt], attach=attach)
                 detail = log.getvalue() if not ok else ""
         if not ok:
             lines = [ln.split(" - ", 2)[-1] for ln in detail.strip().splitlines() if ln.strip()]
@@ -314,6 +315,20 @@ def _attach_key(plugin: NotifyBase, key: str) -> None:
     extras = getattr(plugin, "payload_extras", None)
     if isinstance(extras, dict) and isinstance(plugin, (NotifyJSON, NotifyForm)):
         extras["digest_key"] = key
+
+
+def _inline_images(plugin: NotifyBase, rendered: Rendered, folder: Path) -> apprise.AppriseAttachment | None:
+    """An email's images (the weekly chart) as inline attachments its HTML shows by `cid:NAME` (RFC 2387,
+    multipart/related); None for other targets and messages without images."""
+    if not rendered.images or not isinstance(plugin, NotifyEmail):
+        return None
+    attach = apprise.AppriseAttachment(asset=plugin.asset)
+    for name, data in rendered.images:
+        path = folder / name
+        path.write_bytes(data)
+        attach.add(str(path))
+    plugin.inline = True
+    return attach
 
 
 def _use_block_kit(plugin: NotifySlack, rendered: Rendered, folder: Path) -> None:

@@ -6,11 +6,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from urllib.parse import quote
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from alerts.config import Subscription
+from alerts.weekly import WeekChart
 from models.outbox import Match
 from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, shorten
 from newsmon.records import Tag
@@ -65,6 +67,8 @@ class DigestItem:
     evidence: str
     terms: tuple[str, ...]
     also_in: tuple[Copy, ...] = ()
+    # The story's key in the web view (a story key, or "article:ID" for an article of its own).
+    story: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,16 @@ class Digest:
     article_ids: tuple[int, ...] = field(default=())
     # Stories over the subscription's max_entries: left unsent (not in article_ids) for the next digest.
     waiting: int = 0
+    # Their lead articles, so the digest's page in the web view can list them too.
+    waiting_ids: tuple[int, ...] = ()
+    # The web view's address ([web] base_url): entries link to their story page, the last message to the whole
+    # digest's page. Kept with the digest, so a resend renders the same links.
+    base_url: str | None = None
+    # "digest", or "spike" for a spike notice (alerts/spikes.py), whose `note` says what surged against what.
+    kind: str = "digest"
+    note: str = ""
+    # A weekly digest's chart: stories per day over the week before it, per company and topic (alerts/weekly.py).
+    week: WeekChart | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,7 +119,7 @@ class Digest:
                     DigestItem(
                         title=i["title"], url=i["url"], outlet=i["outlet"], published=i["published"],
                         tags=tuple(TagView(**x) for x in i["tags"]), evidence=i["evidence"], terms=tuple(i["terms"]),
-                        also_in=tuple(Copy(**c) for c in i["also_in"]),
+                        also_in=tuple(Copy(**c) for c in i["also_in"]), story=i.get("story", ""),
                     )
                     for i in g["items"]
                 ),
@@ -119,7 +133,23 @@ class Digest:
             topic_counts=tuple(tuple(c) for c in data["topic_counts"]),  # type: ignore[misc]
             groups=groups, stories=data["stories"], articles=data["articles"],
             article_ids=tuple(data.get("article_ids", ())), waiting=data.get("waiting", 0),
+            waiting_ids=tuple(data.get("waiting_ids", ())), base_url=data.get("base_url"),
+            kind=data.get("kind", "digest"), note=data.get("note", ""),
+            week=WeekChart.from_dict(data["week"]) if data.get("week") else None,
         )
+
+    @property
+    def page_url(self) -> str | None:
+        """This digest's page in the web view (everything it covered), when the view's address is configured."""
+        return f"{self.base_url}/digests/{self.key}" if self.base_url else None
+
+    def story_url(self, item: DigestItem) -> str | None:
+        """The entry's story page in the web view (every outlet, the independent reports)."""
+        return story_url(self.base_url, item.story) if self.base_url and item.story else None
+
+
+def story_url(base_url: str, key: str) -> str:
+    return f"{base_url}/stories/{quote(key, safe=':')}"
 
 
 def digest_key(subscription: str, article_ids: Sequence[int]) -> str:
@@ -146,6 +176,11 @@ def local_time(when: datetime, zone: str) -> str:
     return when.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _terms(tags: Sequence[Tag]) -> tuple[str, ...]:
+    """The matched words of `tags`, cleaned, each once, in order."""
+    return tuple(dict.fromkeys(filter(None, (clean_text(x) for g in tags for x in g.terms))))
+
+
 def _stories(matches: Sequence[Match]) -> list[list[Match]]:
     """Matches grouped by story (story_key; an article without one is its own story), in first-seen order."""
     stories: dict[str, list[Match]] = {}
@@ -155,7 +190,8 @@ def _stories(matches: Sequence[Match]) -> list[list[Match]]:
 
 
 def build_digest(
-    subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime
+    subscription: Subscription, matches: Sequence[Match], watchlist: Watchlist, *, now: datetime,
+    base_url: str | None = None, week: WeekChart | None = None,
 ) -> Digest:
     """One digest of `matches` for `subscription`: a story is listed once under every wanted company and topic it
     matches (its section), strongest first; the header counts are the sections' sizes. At most max_entries stories
@@ -165,6 +201,7 @@ def build_digest(
     groups: dict[tuple[str, str], list[tuple[float, DigestItem]]] = {}
     stories = waiting = 0
     ids: list[int] = []
+    waiting_ids: list[int] = []
 
     def relevant_tags(m: Match) -> list[Tag]:
         return [g for g in m.tags if g.score >= subscription.min_score and (not wanted or (g.kind, g.label) in wanted)]
@@ -172,6 +209,7 @@ def build_digest(
     for story in _stories(matches):
         if stories >= subscription.max_entries:
             waiting += 1  # not recorded: its articles stay unsent and lead the next digest
+            waiting_ids.append(story[0].article_id)
             continue
         ids.extend(m.article_id for m in story)
         # The story is shown through its article that matters most to this subscription (earliest on a tie).
@@ -205,12 +243,16 @@ def build_digest(
             published=local_time(lead.published_at, zone) if lead.published_at else None,
             tags=tag_views,
             evidence=shorten(clean_text(top.evidence), MAX_EVIDENCE_CHARS),
-            terms=tuple(dict.fromkeys(filter(None, (clean_text(x) for g in relevant for x in g.terms)))),
+            terms=_terms(relevant),
             also_in=tuple(also),
+            story=lead.story_key or f"article:{lead.article_id}",
         )
         stories += 1
         for key, tag in story_tags.items():
-            groups.setdefault(key, []).append((tag.score, item))
+            # Each section shows its own tag's sentence: under Layoffs the layoffs evidence, not the KT one.
+            own = shorten(clean_text(tag.evidence), MAX_EVIDENCE_CHARS)
+            shown = replace(item, evidence=own, terms=_terms([tag])) if own else item
+            groups.setdefault(key, []).append((tag.score, shown))
     ordered = sorted(groups.items(), key=lambda kv: (kv[0][0] != "company", -len(kv[1]), kv[0][1]))
     digest_groups = tuple(
         DigestGroup(kind, label, clean_text(display_name(watchlist, kind, label)),
@@ -221,7 +263,8 @@ def build_digest(
     return Digest(
         subscription=subscription.name,
         key=digest_key(subscription.name, ids),
-        title=digest_title(subscription.name, stories, [g.name for g in digest_groups]),
+        title=digest_title(subscription.name, stories, [g.name for g in digest_groups])
+        + (f" · week {week.days[0]}..{week.days[-1]}" if week else ""),
         created=local_time(now, zone),
         timezone=zone,
         # The header counts are the sections' sizes, so they always agree.
@@ -232,6 +275,9 @@ def build_digest(
         articles=len(ids) + sum(len(m.also_in) for m in matches if m.article_id in taken),
         article_ids=tuple(ids),
         waiting=waiting,
+        waiting_ids=tuple(waiting_ids),
+        base_url=base_url,
+        week=week,
     )
 
 

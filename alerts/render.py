@@ -14,7 +14,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from markupsafe import escape as escape_html
 
+from alerts.barchart import color, draw_bars
 from alerts.digest import Copy, Digest, DigestGroup, DigestItem, clean_text, emphasis_segments
+from alerts.weekly import CHART_FILE, WeekChart
 from newsmon.bounds import shorten
 
 # Size budgets where the channel does not tell its own (apprise's body_maxlen is used when it does); html in bytes.
@@ -52,6 +54,8 @@ class Rendered:
     parts: int = 1
     entries: int = 0
     blocks: list[dict] | None = None
+    # Images the body shows inline (`cid:NAME` in html): (file name, PNG bytes); email attaches them.
+    images: tuple[tuple[str, bytes], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -111,6 +115,10 @@ class _Page:
     title: str
     sections: tuple[_Section, ...]
     footer: str | None
+    # The closing link to the digest's own page in the web view (last message only): (words, URL).
+    link: tuple[str, str] | None = None
+    # A weekly digest's chart, in its first message.
+    week: WeekChart | None = None
 
 
 def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, last: bool) -> _Page:
@@ -126,19 +134,27 @@ def _page(digest: Digest, entries: Sequence[Entry], number: int, of: int, *, las
     title = digest.title if of == 1 else f"{shorten(digest.title, 200)} ({number}/{of})"
     if not last:
         footer = f"Continued in the next message ({number + 1}/{of})."
+    elif digest.waiting and digest.kind == "spike":
+        footer = f"…and {digest.waiting} more {'story' if digest.waiting == 1 else 'stories'} of this surge."
     elif digest.waiting:
         footer = (f"…and {digest.waiting} more {'story' if digest.waiting == 1 else 'stories'} (over this "
                   "subscription's max_entries) come in the next digest.")
     else:
         footer = None
-    return _Page(title, sections, footer)
+    link = None
+    if last and digest.page_url:
+        link = ("All of them, and this digest's stories, on one page" if digest.waiting
+                else "This digest on one page", digest.page_url)
+        if digest.kind == "spike":
+            link = ("Every story of this surge on one page", digest.page_url)
+    return _Page(title, sections, footer, link, digest.week if number == 1 else None)
 
 
 def _worst_page(digest: Digest, entries: Sequence[Entry]) -> _Page:
     """The page as large as its final numbering can make it, for fitting before the number of messages is known."""
     page = _page(digest, entries, 999, 999, last=False)
-    waiting = _page(digest, entries, 999, 999, last=True).footer or ""
-    return replace(page, footer=max(page.footer or "", waiting, key=len))
+    last = _page(digest, entries, 999, 999, last=True)
+    return replace(page, footer=max(page.footer or "", last.footer or "", key=len), link=last.link, week=digest.week)
 
 
 def _meta(item: DigestItem) -> list[str]:
@@ -149,6 +165,18 @@ def _evidence(item: DigestItem, escape: Callable[[str], str], before: str, after
     """The item's evidence, escaped for the format, with each matched term between `before` and `after`."""
     return "".join(f"{before}{escape(s)}{after}" if hit else escape(s)
                    for s, hit in emphasis_segments(item.evidence, item.terms))
+
+
+def _week_heading(week: WeekChart) -> str:
+    return f"The week: stories per day, {week.days[0]}..{week.days[-1]}"
+
+
+def _week_lines(week: WeekChart) -> list[str]:
+    """The chart's figures as text lines: the days, then each series' count per day and its total."""
+    width = max(len(s.name) for s in week.series) if week.series else 0
+    lines = [" " * (width + 1) + " ".join(f"{d[5:]:>5}" for d in week.days)]
+    lines += [f"{s.name:<{width}} " + " ".join(f"{n:>5}" for n in s.counts) + f"  · {s.total}" for s in week.series]
+    return lines
 
 
 def _section_label(section: _Section) -> str:
@@ -163,10 +191,12 @@ def _section_label(section: _Section) -> str:
 
 # An entry's own text is the same in every message that is tried while splitting a digest: rendered once.
 @lru_cache(maxsize=4096)
-def _text_item(item: DigestItem) -> str:
+def _text_item(item: DigestItem, story: str | None) -> str:
     lines = [f"* {item.title}", "  " + " · ".join(_meta(item))]
     if item.url:
         lines.append(f"  {item.url}")
+    if story:
+        lines.append(f"  story: {story}")
     if item.evidence:
         lines.append(f"  \u201c{_evidence(item, str, '[', ']')}\u201d")
     if item.also_in:
@@ -175,13 +205,19 @@ def _text_item(item: DigestItem) -> str:
 
 
 def _text(digest: Digest, page: _Page) -> str:
-    lines = [page.title, f"{digest.created} · {_counts_line(digest)}", ""]
+    lines = [page.title, f"{digest.created} · {_counts_line(digest)}", *([digest.note] if digest.note else []), ""]
+    if page.week:
+        lines += [f"== {_week_heading(page.week)} ==", *_week_lines(page.week)]
+        lines += [f"chart: {page.week.link}"] if page.week.link else []
+        lines.append("")
     for section in page.sections:
         lines.append(f"== {section.name} ({_section_label(section)}) ==")
-        lines.extend(_text_item(item) for item in section.items)
+        lines.extend(_text_item(item, digest.story_url(item)) for item in section.items)
         lines.append("")
     if page.footer:
         lines.append(page.footer)
+    if page.link:
+        lines.append(f"{page.link[0]}: {page.link[1]}")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -197,8 +233,9 @@ def _md_link(text: str, url: str | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _markdown_item(item: DigestItem) -> str:
-    lines = [f"- **{_md_link(item.title, item.url)}**  ", "  " + escape_markdown(" · ".join(_meta(item))) + "  "]
+def _markdown_item(item: DigestItem, story: str | None) -> str:
+    meta = escape_markdown(" · ".join(_meta(item))) + (f" · {_md_link('story page', story)}" if story else "")
+    lines = [f"- **{_md_link(item.title, item.url)}**  ", "  " + meta + "  "]
     if item.evidence:
         lines.append(f"  \u201c{_evidence(item, escape_markdown, '**', '**')}\u201d  ")
     if item.also_in:
@@ -209,13 +246,22 @@ def _markdown_item(item: DigestItem) -> str:
 def _markdown(digest: Digest, page: _Page) -> str:
     header = escape_markdown(f"{digest.created} · {_counts_line(digest)}")
     lines = [f"**{escape_markdown(page.title)}**", "", header, ""]
+    if digest.note:
+        lines += [escape_markdown(digest.note), ""]
+    if page.week:
+        lines += [f"### {escape_markdown(_week_heading(page.week))}", "", "```",
+                  *(line.replace("`", "'") for line in _week_lines(page.week)), "```"]
+        lines += [_md_link("the chart", page.week.link)] if page.week.link else []
+        lines.append("")
     for section in page.sections:
         lines.append(f"### {escape_markdown(section.name)} ({escape_markdown(_section_label(section))})")
         lines.append("")
-        lines.extend(_markdown_item(item) for item in section.items)
+        lines.extend(_markdown_item(item, digest.story_url(item)) for item in section.items)
         lines.append("")
     if page.footer:
         lines.append(f"_{escape_markdown(page.footer)}_")
+    if page.link:
+        lines.append(_md_link(page.link[0], page.link[1]))
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -230,8 +276,9 @@ def _slack_link(text: str, url: str | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _slack_item(item: DigestItem) -> str:
-    lines = [f"• *{_slack_link(item.title, item.url)}*", escape_slack(" · ".join(_meta(item)))]
+def _slack_item(item: DigestItem, story: str | None) -> str:
+    meta = escape_slack(" · ".join(_meta(item))) + (f" · {_slack_link('story page', story)}" if story else "")
+    lines = [f"• *{_slack_link(item.title, item.url)}*", meta]
     if item.evidence:
         lines.append(">" + _evidence(item, escape_slack, "*", "*"))
     if item.also_in:
@@ -250,19 +297,31 @@ def _slack_blocks(digest: Digest, page: _Page) -> list[dict]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape_slack(
             f"{digest.created} · {_counts_line(digest)}"), SLACK_SECTION_CHARS)}]},
     ]
+    if digest.note:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": _cut(escape_slack(digest.note), SLACK_SECTION_CHARS)}})
+    if page.week:
+        figures = "\n".join(_week_lines(page.week)).replace("`", "'")
+        text = f"*{escape_slack(_week_heading(page.week))}*" + (
+            f" · {_slack_link('the chart', page.week.link)}" if page.week.link else "")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(
+            text + "\n```" + escape_slack(figures) + "```", SLACK_SECTION_CHARS)}})
     for section in page.sections:
         chunk = f"*{escape_slack(section.name)}* ({escape_slack(_section_label(section))})"
         for item in section.items:
             # An entry is shortened to fit a section before it gets here; the cut is the last resort.
-            entry = _cut(_slack_item(item), SLACK_SECTION_CHARS - 200)
+            entry = _cut(_slack_item(item, digest.story_url(item)), SLACK_SECTION_CHARS - 200)
             if len(chunk) + 2 + len(entry) > SLACK_SECTION_CHARS:
                 blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
                 chunk = entry
             else:
                 chunk += "\n\n" + entry
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    if page.footer:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape_slack(page.footer)}]})
+    closing = [escape_slack(page.footer)] if page.footer else []
+    if page.link:
+        closing.append(_slack_link(page.link[0], page.link[1]))
+    if closing:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(closing)}]})
     return blocks
 
 
@@ -282,17 +341,30 @@ def _slack_text(blocks: list[dict]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _html_item(item: DigestItem) -> Markup:
+def _html_item(item: DigestItem, story: str | None) -> Markup:
     return Markup(_jinja.get_template("digest_entry.html.j2").render(
-        item=item, evidence=emphasis_segments(item.evidence, item.terms), meta=" · ".join(_meta(item))).strip())
+        item=item, evidence=emphasis_segments(item.evidence, item.terms), meta=" · ".join(_meta(item)),
+        story=story).strip())
 
 
 def _html(digest: Digest, page: _Page) -> str:
     groups = [{"name": sec.name, "kind": sec.kind, "label": _section_label(sec),
-               "items": [_html_item(i) for i in sec.items]} for sec in page.sections]
+               "items": [_html_item(i, digest.story_url(i)) for i in sec.items]} for sec in page.sections]
+    week = None
+    if page.week:
+        week = {"heading": _week_heading(page.week), "file": CHART_FILE, "link": page.week.link,
+                "days": [d[5:] for d in page.week.days],
+                "series": [{"name": s.name, "color": color(i), "counts": s.counts, "total": s.total}
+                           for i, s in enumerate(page.week.series)]}
     return _jinja.get_template("digest.html.j2").render(
-        title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer
+        title=page.title, digest=digest, groups=groups, counts=_counts_line(digest), footer=page.footer,
+        link=page.link, week=week,
     )
+
+
+def week_png(week: WeekChart) -> bytes:
+    """The chart of a weekly digest as a PNG (bars in the order and colours of the table under it)."""
+    return draw_bars([s.counts for s in week.series])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -326,7 +398,7 @@ def _shortened(item: DigestItem, level: int) -> DigestItem:
     if len(item.also_in) > copies and copies:
         also += (Copy(f"+{len(item.also_in) - copies}", None),)
     return replace(item, title=shorten(item.title, title), evidence=shorten(item.evidence, evidence) if evidence else "",
-                   also_in=also, url=item.url if level < 3 else None)
+                   also_in=also, url=item.url if level < 3 else None, story=item.story if level < 3 else "")
 
 
 def plan_parts(digest: Digest, budgets: Sequence[tuple[str, int]]) -> list[Part]:
@@ -371,7 +443,8 @@ def render_part(digest: Digest, part: Part, fmt: str) -> Rendered:
         blocks = _slack_blocks(digest, page)
         return Rendered(fmt, page.title, _slack_text(blocks), part.number, part.of, len(part.entries), blocks)
     body = {"text": _text, "markdown": _markdown, "html": _html}[fmt](digest, page)
-    return Rendered(fmt, page.title, body, part.number, part.of, len(part.entries))
+    images = ((CHART_FILE, week_png(page.week)),) if fmt == "html" and page.week else ()
+    return Rendered(fmt, page.title, body, part.number, part.of, len(part.entries), images=images)
 
 
 def render_parts(digest: Digest, fmt: str, *, limit: int | None = None) -> list[Rendered]:

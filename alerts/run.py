@@ -3,6 +3,7 @@ or a preview only builds."""
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import time
@@ -13,15 +14,17 @@ from typing import TextIO
 
 from alerts.config import AlertSettings, DeliveryPolicy, Subscription
 from alerts.deliver import AppriseNotifier, ConsoleNotifier, Notifier, Outgoing
-from alerts.digest import Digest, build_digest
+from alerts.digest import Digest, build_digest, clean_text, display_name
 from alerts.dispatch import CONSOLE, Dispatcher
 from alerts.render import render
+from alerts.weekly import WeekChart, week_chart
 from models import outbox
 from models.db import Database
 from models.tables import utcnow
 from newsmon.errors import ConfigError
 
-WHEN = ("after_ingest", "hourly", "daily")
+WHEN = ("after_ingest", "hourly", "daily", "weekly")
+WEEK_HOURS = 7 * 24.0
 
 
 @dataclass
@@ -79,18 +82,30 @@ class DigestRunner:
         self.sleep = sleep
 
     def matches(self, sub: Subscription) -> list[outbox.Match]:
+        age = sub.max_age_hours
+        if age and sub.when == "weekly":
+            age = max(age, WEEK_HOURS)  # a weekly digest is a week's news
         with self.db.session() as s:
             return outbox.unsent_matches(
                 s, sub.name, companies=sub.companies, topics=sub.topics, match=sub.match, min_score=sub.min_score,
                 include_outlets=sub.include_outlets, exclude_outlets=sub.exclude_outlets,
-                newer_than=self.clock() - timedelta(hours=sub.max_age_hours) if sub.max_age_hours else None,
+                newer_than=self.clock() - timedelta(hours=age) if age else None,
             )
+
+    def week(self, sub: Subscription, now: datetime) -> WeekChart:
+        watchlist = self.config.watchlist
+        wanted = [("company", c) for c in sub.companies] + [("topic", x) for x in sub.topics]
+        with self.db.session() as s:
+            return week_chart(s, [(k, lbl, clean_text(display_name(watchlist, k, lbl))) for k, lbl in wanted],
+                              now=now, zone=sub.timezone, base_url=self.config.web_base_url)
 
     def build(self, sub: Subscription) -> Digest | None:
         matches = self.matches(sub)
         if not matches:
             return None
-        return build_digest(sub, matches, self.config.watchlist, now=self.clock())
+        now = self.clock()
+        return build_digest(sub, matches, self.config.watchlist, now=now, base_url=self.config.web_base_url,
+                            week=self.week(sub, now) if sub.when == "weekly" else None)
 
     def record(self, sub: Subscription) -> tuple[int, Digest] | None:
         """Build and record the next digest of `sub` (outbox first); None when nothing is new. A concurrent run that
@@ -120,16 +135,17 @@ def run_digests(
     policy: DeliveryPolicy = DeliveryPolicy(),
     after_send: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] = utcnow,
 ) -> list[DigestReport]:
     """Send each selected subscription its new matches as one digest, exactly once per channel.
 
     Every digest is recorded (with its entries and one pending delivery per channel) before any channel is tried;
     deliveries an earlier run left open (it crashed, or a channel was down) go out in the same pass. `when` picks the
-    subscriptions of one schedule ("after_ingest", "hourly", "daily"); `subscriptions` names them. dry_run prints the
+    subscriptions of one schedule ("after_ingest", "hourly", "daily", "weekly"); `subscriptions` names them. dry_run prints the
     digests and records nothing. Returns one report per digest touched; nothing new and nothing open gives none.
     """
     subs = select_subscriptions(config, subscriptions, when)
-    runner = DigestRunner(db, config, sleep=sleep)
+    runner = DigestRunner(db, config, clock=clock, sleep=sleep)
     printer = ConsoleNotifier(console or sys.stdout)  # looked up per call: whatever stdout is now, not at import
     if dry_run:
         reports = []
@@ -179,5 +195,10 @@ def preview_html(db: Database, config: AlertSettings, subscription: str | None =
         subscription=sub.name, key="", title=f"newsmon · {sub.name} · no new stories", created="",
         timezone=sub.timezone, company_counts=(), topic_counts=(), groups=(), stories=0, articles=0,
     )
-    # One page with the whole digest, however long: a file has no message size limit.
-    return render(digest, "html", limit=sys.maxsize).body
+    # One page with the whole digest, however long: a file has no message size limit. Its images are inlined as
+    # data: URIs, since a file has no attachments for cid: to name.
+    page = render(digest, "html", limit=sys.maxsize)
+    body = page.body
+    for name, data in page.images:
+        body = body.replace(f"cid:{name}", "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
+    return body

@@ -38,15 +38,33 @@ class ScheduleConfig(Strict):
 
     timezone: str = "Asia/Seoul"
     ingest_every_minutes: float = Field(default=15, gt=0)
-    # Subscriptions with when = "daily" are sent on daily_digest_cron, "hourly" ones on hourly_digest_cron.
+    # Subscriptions with when = "daily" are sent on daily_digest_cron, "hourly" ones on hourly_digest_cron, "weekly"
+    # ones on weekly_digest_cron.
     daily_digest_cron: str = "0 8 * * *"
     hourly_digest_cron: str = "0 * * * *"
+    # Subscriptions with when = "weekly": Mondays 08:00, a digest of the week with its trend chart.
+    weekly_digest_cron: str = "0 8 * * 1"
     digest_after_ingest: bool = True
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return check_timezone(value)
+
+
+class WebConfig(Strict):
+    """The web view: where `newsmon serve` starts it, and the address digests link to."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # The address readers reach the web view at, e.g. "https://news.example.kr/newsmon". When set, each digest
+    # entry links to its story page and each digest's last message to the digest's own page (/digests/KEY).
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s<>\"'`|\x00-\x1f\x7f]+$")
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
 
 
 class Config(Strict):
@@ -58,6 +76,7 @@ class Config(Strict):
     sources: list[SourceConfig] = []
     watchlist: Watchlist
     subscriptions: list[Subscription] = []
+    web: WebConfig = WebConfig()
     # The folder relative paths in the file are resolved against (set by load_config, not the file).
     base_dir: Path = Field(default=PROJECT_ROOT, exclude=True)
 
@@ -82,6 +101,11 @@ class Config(Strict):
             if unknown_t:
                 raise ValueError(f"subscriptions[{i}].topics: unknown topic id(s) {unknown_t}; known: {sorted(topics)}")
         return self
+
+    @property
+    def web_base_url(self) -> str | None:
+        """What digests link to (alerts.config.AlertSettings)."""
+        return self.web.base_url
 
     def database_url(self) -> str:
         """The database to use: NEWSMON_DATABASE_URL wins over the file."""

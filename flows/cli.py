@@ -1,4 +1,5 @@
-"""The `newsmon` command line: run, backfill, digest, serve, web, load, export (and the stage tools tag, eval, extract)."""
+"""The `newsmon` command line: run, backfill, digest, spikes, serve, web, load, export (and the stage tools tag, eval,
+extract)."""
 
 from __future__ import annotations
 
@@ -132,16 +133,41 @@ def digest(
 
 
 @app.command()
+def spikes(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the notices; record and send nothing")] = False,
+) -> None:
+    """Check for spikes now (every ingest does too) and tell the subscriptions that watch for them."""
+    config = _config()
+    if dry_run:
+        from alerts.spikes import run_spike_alerts
+        from flows import resources
+
+        for report in run_spike_alerts(resources.database(config), config, dry_run=True):
+            typer.echo(f"{report.subscription} {report.kind} {report.label}: {report.stories} stories in the window, "
+                       f"usually {report.baseline:.1f}, a spike from {report.threshold}"
+                       + (" (SPIKE)" if report.notice else ""), err=True)
+        return
+    _database_ready(config)
+    _prefect_server()
+    from flows.ingest import spikes as spikes_flow
+
+    spikes_flow(config_path=state["config"])
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="port of the Prefect server newsmon starts")] = 4200,
+    web: Annotated[bool, typer.Option("--web/--no-web", help="also serve the web view ([web] host and port)")] = True,
+    web_host: Annotated[Optional[str], typer.Option(help="the web view's address (default: [web] host)")] = None,
+    web_port: Annotated[Optional[int], typer.Option(help="the web view's port (default: [web] port)")] = None,
 ) -> None:
     """Run the flows on their schedules: start a Prefect server (unless PREFECT_API_URL is set) and serve the
-    ingest, digest and backfill deployments until Ctrl-C or SIGTERM."""
+    ingest, digest and backfill deployments, and the web view, until Ctrl-C or SIGTERM."""
     from flows.serve import serve_forever
 
     config = _config()
     _database_ready(config)
-    serve_forever(config, state["config"], port=port)
+    serve_forever(config, state["config"], port=port, web=web, web_host=web_host, web_port=web_port)
 
 
 @app.command(name="web")

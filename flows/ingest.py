@@ -1,5 +1,5 @@
-"""The Prefect flows: `ingest` (read every source, store what is new, send after-ingest digests), `backfill` (a date
-range, re-runnable) and `digest`. Tasks sit at the grain of a source, never one per article; each flow run loads the
+"""The Prefect flows: `ingest` (read every source, store what is new, check for spikes, send after-ingest digests),
+`backfill` (a date range, re-runnable), `digest` and `spikes`. Tasks sit at the grain of a source, never one per article; each flow run loads the
 configuration once and hands every task only the plain values it reads."""
 
 from __future__ import annotations
@@ -101,12 +101,25 @@ def digest(config_path: str | None = None, subscriptions: list[str] | None = Non
     return [r.as_dict() for r in reports]
 
 
+@flow(name="spikes")
+def spikes(config_path: str | None = None, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Tell subscriptions with `spikes` set about surges of stories on their companies and topics, once per spike."""
+    from alerts.spikes import run_spike_alerts
+
+    config = load_config(config_path)
+    reports = run_spike_alerts(resources.database(config), config, dry_run=dry_run)
+    return [r.as_dict() for r in reports if r.notice or r.errors]
+
+
 @flow(name="ingest")
 def ingest(config_path: str | None = None, sources: list[str] | None = None, send_digest: bool = True) -> dict[str, Any]:
     """Read every enabled source once, store what is new, and send after-ingest digests when there is any."""
     config = load_config(config_path)
     reports = ingest_sources(config, sources, None)
     summary = _summary(reports)
+    # Every ingest checks (not only one that stored something): a check also sees a spike end.
+    if send_digest and any(s.spikes for s in config.subscriptions):
+        summary["spikes"] = spikes(config_path)
     if send_digest and config.schedule.digest_after_ingest:
         summary["digests"] = digest(config_path, when="after_ingest")
     return summary

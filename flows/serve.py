@@ -1,5 +1,5 @@
-"""`newsmon serve`: a Prefect server as a child process (unless PREFECT_API_URL names one) and the scheduled
-deployments served against it, both stopped cleanly on Ctrl-C or SIGTERM."""
+"""`newsmon serve`: a Prefect server as a child process (unless PREFECT_API_URL names one), the scheduled
+deployments served against it and the web view beside them, all stopped cleanly on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -86,7 +88,8 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def]
-    """The scheduled deployments: ingest on an interval, digests on their crons, backfill on demand."""
+    """The scheduled deployments: ingest on an interval, digests on their crons (daily, hourly, weekly), backfill on
+    demand."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron, Interval
@@ -115,6 +118,11 @@ def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def
             parameters={**params, "when": "hourly"}, description="Digests of subscriptions with when = hourly.",
             concurrency_limit=one_at_a_time, **common,
         ),
+        digest.to_deployment(
+            "weekly", schedule=Cron(config.schedule.weekly_digest_cron, timezone=zone),
+            parameters={**params, "when": "weekly"}, description="Digests of subscriptions with when = weekly.",
+            concurrency_limit=one_at_a_time, **common,
+        ),
         backfill.to_deployment(
             "on-demand", parameters=params,
             description="Run by hand: prefect deployment run 'backfill/on-demand' -p since=YYYY-MM-DD -p until=YYYY-MM-DD",
@@ -123,12 +131,40 @@ def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def
     ]
 
 
+@contextmanager
+def web_view_running(config: Config, host: str, port: int) -> Iterator[str]:
+    """The web view served in a thread of this process while the block runs; yields its address. Raises (before
+    binding) when the address needs a token and none is set."""
+    from web.app import build_server, start_in_thread
+
+    server = build_server(config, host, port)
+    thread = start_in_thread(server)
+    try:
+        yield f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def serve_forever(config: Config, explicit_path: str | None, port: int = 4200) -> None:
+def serve_forever(config: Config, explicit_path: str | None, port: int = 4200, *, web: bool = True,
+                  web_host: str | None = None, web_port: int | None = None) -> None:
+    """Serve the deployments (and, unless `web` is False, the web view on [web] host and port) until stopped."""
     path = str(config_path(explicit_path).resolve())
+    host, view_port = web_host or config.web.host, web_port or config.web.port
+    # The view first: a binding that needs a missing token stops serve before any Prefect process starts.
+    with web_view_running(config, host, view_port) if web else nullcontext(None) as view:
+        if view:
+            print(f"newsmon: web view at {view}", flush=True)
+        _serve_deployments(config, path, port)
+    if view:
+        print("newsmon: web view stopped", flush=True)
+
+
+def _serve_deployments(config: Config, path: str, port: int) -> None:
     server = None
     api_url = os.environ.get("PREFECT_API_URL")
     if not api_url:

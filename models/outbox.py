@@ -338,3 +338,22 @@ def settle_unconfirmed(session: Session, ticket: DeliveryTicket, *, now: datetim
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDigest:
+    """A recorded digest as the web view shows it: what was built (plain data) and when it was recorded."""
+
+    key: str
+    subscription: str
+    created_at: datetime
+    content: dict
+
+
+def stored_digest(session: Session, key: str) -> StoredDigest | None:
+    """The digest recorded under `key`, or None."""
+    row = session.execute(
+        select(t.DigestRow.key, t.DigestRow.subscription, t.DigestRow.created_at, t.DigestRow.content)
+        .where(t.DigestRow.key == key)
+    ).first()
+    return StoredDigest(*row) if row else None

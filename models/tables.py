@@ -177,3 +177,26 @@ class DeliveryRow(Base):
     digest: Mapped[DigestRow] = relationship(back_populates="deliveries")
 
     __table_args__ = (UniqueConstraint("digest_id", "channel", name="uq_deliveries_digest_channel"),)
+
+
+class SpikeRow(Base):
+    """A surge of stories about one of a subscription's companies or topics, told once (alerts/spikes.py): when it
+    was seen, the counts that made it one, the notice recorded in the outbox for it, and when it was seen to end."""
+
+    __tablename__ = "spikes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(100))
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    stories: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"))
+    # Set by the first run that finds the count back under the threshold; until then the spike is open and told no
+    # more.
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_spikes_subscription_label", "subscription", "kind", "label", "detected_at"),)

@@ -143,3 +143,20 @@ def test_every_format_lists_a_story_under_each_of_its_sections_with_matching_cou
         assert counts == expected_counts, view
         assert {name: sorted(titles) for name, titles in sections.items()} == \
             {name: sorted(titles) for name, titles in expected.items()}, view
+
+
+def test_each_section_shows_its_own_tags_evidence(db: Database, tmp_path: Path) -> None:
+    stored = Stored(db)
+    stored.article("KT 희망퇴직", tags=[KT, LAYOFFS])
+    config = make_config(tmp_path, [{"name": "console", "companies": ["kt"], "topics": ["layoffs"]}])
+    out = io.StringIO()
+    run_digests(db, config, console=out)
+
+    evidence: dict[str, list[str]] = {}
+    current = ""
+    for line in out.getvalue().splitlines():
+        if m := re.match(r"^== (.+?) \(", line):
+            current = m.group(1)
+        elif line.startswith("  \u201c"):
+            evidence.setdefault(current, []).append(line.strip())
+    assert evidence == {"KT": ["\u201c[KT]는 밝혔다.\u201d"], "구조조정": ["\u201c[희망퇴직]을 받는다.\u201d"]}

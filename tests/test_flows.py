@@ -159,7 +159,7 @@ def test_newsmon_run_prints_the_digest_once(project: Path, prefect_api: str) -> 
 
 def test_newsmon_reports_a_bad_configuration_by_key(tmp_path: Path, prefect_api: str) -> None:
     config = make_project(tmp_path)
-    config.write_text(config.read_text(encoding="utf-8").replace('when = "after_ingest"', 'when = "weekly"'),
+    config.write_text(config.read_text(encoding="utf-8").replace('when = "after_ingest"', 'when = "monthly"'),
                       encoding="utf-8")
     result = newsmon("run", config=config, api=prefect_api, timeout=60)
     assert result.returncode == 2

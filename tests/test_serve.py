@@ -58,15 +58,17 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
     config = make_project(tmp_path / "project")
     text = config.read_text(encoding="utf-8").replace("ingest_every_minutes = 15", "ingest_every_minutes = 0.2")
     config.write_text(text, encoding="utf-8")
-    port = free_port()
+    port, web_port = free_port(), free_port()
     api = f"http://127.0.0.1:{port}/api"
+    view = f"http://127.0.0.1:{web_port}"
     env = {**os.environ, "NEWSMON_CONFIG": str(config), "PREFECT_HOME": str(tmp_path / "prefect"),
            "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2"}
     for key in ("PREFECT_API_URL", "NEWSMON_DATABASE_URL"):
         env.pop(key, None)
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--port", str(port)], stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--port", str(port),
+                                 "--web-port", str(web_port)], stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, text=True,
                                 cwd=config.parent)
     listings: dict[str, subprocess.Popen[str]] = {}
@@ -88,7 +90,7 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
         for what, p in listings.items():
             assert p.returncode == 0, f"prefect {what} ls: {outputs[what][1][-2000:]}"
         deployments = outputs["deployment"][0]
-        for name in ("ingest/scheduled", "digest/daily", "digest/hourly", "backfill/on-demand"):
+        for name in ("ingest/scheduled", "digest/daily", "digest/hourly", "digest/weekly", "backfill/on-demand"):
             assert name in deployments, deployments
         flow_runs = outputs["flow-run"][0]
         assert "ingest" in flow_runs and flow_runs.count("COMPLETED") >= 2, flow_runs
@@ -100,6 +102,9 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
         assert backfill.returncode == 0, backfill.stderr[-2000:]
         wait_for(lambda: completed_runs(api, "on-demand") >= 1, 120, "the backfill run", proc, log)
         assert "Prefect UI at http://127.0.0.1:" in log.read_text()
+        # The web view runs beside the flows and shows what they stored.
+        assert f"web view at {view}" in log.read_text()
+        assert httpx.get(f"{view}/api/articles", timeout=30).json()["count"] >= 1
 
         # A `newsmon run` by hand while serve runs uses serve's Prefect server, not a temporary one of its own.
         by_hand = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--no-digest"], env=env,
@@ -120,5 +125,7 @@ def test_serve_runs_the_interval_schedule_and_stops_on_sigterm(tmp_path: Path) -
             pytest.fail(f"newsmon serve did not stop on SIGTERM:\n{log.read_text()[-3000:]}")
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{api}/health", timeout=2)  # the child Prefect server is gone too
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{view}/search", timeout=2)  # and so is the web view
     assert "Prefect server stopped" in log.read_text()
     assert not (tmp_path / "prefect" / "newsmon-serve.json").exists()

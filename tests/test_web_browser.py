@@ -22,15 +22,36 @@ if not CHROMIUM.exists():
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):  # type: ignore[no-untyped-def]
+def site_db(tmp_path_factory):  # type: ignore[no-untyped-def]
     from models.db import Database
 
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'newsmon.db'}"
     db = Database(url)
     store_archive(db)
+    yield db
     db.dispose()
-    with serve_view(url) as served:
+
+
+@pytest.fixture(scope="module")
+def site(site_db):  # type: ignore[no-untyped-def]
+    with serve_view(site_db.engine.url.render_as_string(hide_password=False)) as served:
         yield served.base
+
+
+@pytest.fixture(scope="module")
+def digest_key(site_db):  # type: ignore[no-untyped-def]
+    """A digest of the archive recorded (and printed to a console) for a subscription watching everything."""
+    import io
+
+    from alerts.config import Subscription
+    from alerts.run import run_digests
+    from web_archive import real_config
+
+    config = real_config().model_copy(update={"subscriptions": [
+        Subscription(name="all", companies=["kt", "samsung_electronics", "kakao"], topics=["layoffs"], max_age_hours=None,
+                     max_entries=3)]})
+    [report] = run_digests(site_db, config, console=io.StringIO())
+    return report.digest_key
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +153,30 @@ def test_korean_renders_with_real_glyphs(page, site):
     assert width > 100
 
 
+def test_a_digest_page_lists_every_entry_and_what_waits_and_leads_to_the_stories(page, site, digest_key):
+    page.goto(f"{site}/digests/{digest_key}")
+    sections = page.locator("section.digest-section")
+    assert sections.count() >= 2
+    for i in range(sections.count()):
+        count = int(sections.nth(i).locator("h2 span").inner_text().rsplit("·", 1)[1])
+        assert sections.nth(i).locator("li.hit").count() == count
+    waiting = page.locator("section.digest-waiting li.hit")
+    assert waiting.count() >= 1  # the archive holds more stories than the subscription's max_entries (3)
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK KR\"', '희망퇴직')")
+    title = page.locator("section.digest-section li.hit h3").first.inner_text()
+    page.locator("section.digest-section a.story").first.click()
+    page.wait_for_url("**/stories/*")
+    assert title in page.locator("article.report").all_inner_texts()[0]
+
+
 @pytest.mark.parametrize("path", ["/search?q=희망퇴직", "/search?q=카카오&duplicates=show", "/trends",
-                                  "/trends?since=2025-12-01&until=2025-12-31", "/stories/article:1", "/login"])
-def test_nothing_overflows_a_375_pixel_screen(browser, site, path):
+                                  "/trends?since=2025-12-01&until=2025-12-31", "/stories/article:1", "/login",
+                                  "/digests/{key}"])
+def test_nothing_overflows_a_375_pixel_screen(browser, site, digest_key, path):
     tab = browser.new_page()
     try:
         tab.set_viewport_size({"width": 375, "height": 740})
-        tab.goto(f"{site}{path}")
+        tab.goto(f"{site}{path.format(key=digest_key)}")
         assert tab.evaluate("document.documentElement.scrollWidth") <= 375
         assert tab.evaluate("document.body.scrollWidth") <= 375
     finally:

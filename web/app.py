@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.db import Database
+from models.outbox import load_matches, stored_digest
 from models.read_only import open_read_only
 from models.search import (
     ArticleFilter,
@@ -57,6 +58,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_TREND_DAYS = 30
 OUTLETS_CACHE_SECONDS = 300.0
 MAX_LIMIT = 100
+MAX_WAITING = 2000  # a digest's stories over its max_entries listed on its page (unsent_matches reads 2,000)
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
@@ -124,6 +126,15 @@ class Viewer:
         with self.db.session() as session:
             found = story(session, key)
         return present.story_dict(found, self.names, self.zone) if found else None
+
+    def digest(self, key: str) -> dict[str, Any] | None:
+        with self.db.session() as session:
+            found = stored_digest(session, key)
+            if found is None:
+                return None
+            waiting_ids = [int(i) for i in found.content.get("digest", {}).get("waiting_ids", ())][:MAX_WAITING]
+            waiting = load_matches(session, waiting_ids)
+        return present.digest_dict(found, waiting, self.zone)
 
     def trend_range(self, since: str | None, until: str | None) -> tuple[date, date]:
         first, last = parse_day(since, "since"), parse_day(until, "until")
@@ -238,6 +249,13 @@ def create_app(config: Config, settings: WebSettings) -> FastAPI:
             return JSONResponse({"error": f"no story {key!r}"}, status_code=404)
         return JSONResponse(found)
 
+    @app.get("/api/digests/{key}")
+    def api_digest(key: str) -> JSONResponse:
+        found = viewer.digest(key)
+        if found is None:
+            return JSONResponse({"error": f"no digest {key!r}"}, status_code=404)
+        return JSONResponse(found)
+
     @app.get("/api/trends")
     def api_trends(label: Annotated[list[str] | None, Query()] = None, since: str = "",
                    until: str = "") -> JSONResponse:
@@ -287,6 +305,14 @@ def create_app(config: Config, settings: WebSettings) -> FastAPI:
             return page(request, "error.html", 404, title="No such story",
                         message=f"No stored article belongs to the story {key!r}.")
         return page(request, "story.html", story=found)
+
+    @app.get("/digests/{key}", response_class=HTMLResponse, include_in_schema=False)
+    def digest_page(request: Request, key: str) -> HTMLResponse:
+        found = viewer.digest(key)
+        if found is None:
+            return page(request, "error.html", 404, title="No such digest",
+                        message=f"No digest was recorded under the key {key!r}.")
+        return page(request, "digest.html", digest=found)
 
     @app.get("/trends", response_class=HTMLResponse, include_in_schema=False)
     def trends_page(request: Request, label: Annotated[list[str] | None, Query()] = None, since: str = "",

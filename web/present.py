@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from alerts.digest import clean_text, display_name, emphasis_segments, safe_url
+from models.outbox import Match, StoredDigest
 from models.search import ArticleHit, Report, Story, StoryArticle, TopStory
 from newsmon.records import Tag
 from tagging.rules import Watchlist
@@ -139,3 +140,32 @@ def top_story_dict(t: TopStory, names: Names, zone: str) -> dict:
 
 def day_label(d: date) -> str:
     return d.strftime("%m-%d")
+
+
+def _digest_item(item: dict) -> dict:
+    story = str(item.get("story") or "")
+    return {"title": clean_text(item.get("title")) or "(untitled)", "url": safe_url(item.get("url")),
+            "outlet": clean_text(item.get("outlet")), "published": item.get("published"),
+            "tags": [{"kind": t["kind"], "label": t["label"], "name": clean_text(t["name"])} for t in item["tags"]],
+            "evidence": clean_text(item.get("evidence")), "terms": [x for x in item.get("terms", ()) if x],
+            "also_in": [{"outlet": clean_text(c["outlet"]), "url": safe_url(c.get("url"))}
+                        for c in item.get("also_in", ())],
+            "story": story, "story_url": story_path(story) if story else None}
+
+
+def digest_dict(found: StoredDigest, waiting: Sequence[Match], zone: str) -> dict:
+    """A recorded digest as its page and the API show it: every section with every entry, unshortened (as it was
+    built, before any channel's size limit), and the stories over its max_entries that wait for the next one."""
+    data = found.content.get("digest", {})
+    sections = [{"kind": g["kind"], "label": g["label"], "name": clean_text(g["name"]), "count": len(g["items"]),
+                 "items": [_digest_item(i) for i in g["items"]]} for g in data.get("groups", ())]
+    return {
+        "key": found.key, "subscription": found.subscription, "kind": found.content.get("kind", "digest"),
+        "title": clean_text(data.get("title")), "note": clean_text(data.get("note")),
+        "recorded": local_time(found.created_at, zone), "stories": data.get("stories", 0),
+        "articles": data.get("articles", 0), "sections": sections,
+        "waiting": [{"id": m.article_id, "title": clean_text(m.title) or "(untitled)", "url": safe_url(m.url),
+                     "outlet": clean_text(m.outlet), "published": local_time(m.published_at, zone),
+                     "story": (key := m.story_key or f"article:{m.article_id}"), "story_url": story_path(key)}
+                    for m in waiting],
+    }
