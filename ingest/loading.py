@@ -25,7 +25,8 @@ def load_paths(context: IngestContext, paths: list[Path], source: str, zone: Zon
             for error in part.errors:
                 yield f"skipped: {error}"
             report.merge(part)
-        yield f"{path}: " + report.summary().split(": ", 1)[1]
+        report.source = str(path)  # the line names the path as given; a failure adds the resolved one
+        yield report.summary()
 
 
 def store_paths(context: IngestContext, paths: Iterable[Path], source: str, zone: ZoneInfo) -> IngestReport:
@@ -49,7 +50,8 @@ def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SI
     large file is never held whole. A missing path is one failed result; a bad file or line is an error in the
     result it falls in, naming the file (and line)."""
     if not path.exists():
-        yield SourceResult(source, FILES_KIND, failure=SourceError(source, str(path), "path does not exist"))
+        yield SourceResult(source, FILES_KIND, failure=SourceError(source, str(path.absolute()),
+                                                                     "path does not exist"))
         return
     chunk = SourceResult(source, FILES_KIND)
     for item in iter_local(path, source, zone):
