@@ -31,6 +31,7 @@ def undelivered(digests: Iterable[Mapping[str, Any]]) -> list[str]:
 
 def run_exit_code(failed_sources: Iterable[str], digests: Iterable[Mapping[str, Any]]) -> ExitCode:
     """A run's code: an undelivered digest outranks a failed source (subscribers missed news that was found)."""
+    digests = list(digests)
     if undelivered(digests):
         return ExitCode.NOT_DELIVERED
     if list(failed_sources):
@@ -40,3 +41,8 @@ def run_exit_code(failed_sources: Iterable[str], digests: Iterable[Mapping[str, 
 
 def signal_exit_code(signum: int) -> ExitCode:
     return ExitCode.TERMINATED if signum == signal.SIGTERM else ExitCode.INTERRUPTED
+
+
+def load_exit_code(failed_paths: int, skipped_records: int) -> ExitCode:
+    """`newsmon load`: a missing path or a skipped record is bad input (everything readable was stored)."""
+    return ExitCode.BAD_INPUT if failed_paths or skipped_records else ExitCode.OK

@@ -16,8 +16,10 @@ from scrapers.local import iter_local
 FILES_KIND = "files"
 
 
-def load_paths(context: IngestContext, paths: list[Path], source: str, zone: ZoneInfo) -> Iterator[str]:
-    """Store each path's articles; yields one line per skipped record and one summary line per path."""
+def load_paths(context: IngestContext, paths: list[Path], source: str, zone: ZoneInfo,
+               reports: list[IngestReport] | None = None) -> Iterator[str]:
+    """Store each path's articles; yields one line per skipped record and one summary line per path (and appends
+    each path's report to `reports`, for a caller that decides on them)."""
     for path in paths:
         report = IngestReport(source=source)
         for chunk in read_in_chunks(path, source, zone):
@@ -26,6 +28,8 @@ def load_paths(context: IngestContext, paths: list[Path], source: str, zone: Zon
                 yield f"skipped: {error}"
             report.merge(part)
         report.source = str(path)  # the line names the path as given; a failure adds the resolved one
+        if reports is not None:
+            reports.append(report)
         yield report.summary()
 
 
