@@ -236,3 +236,23 @@ def _deployment_exists(api: str, flow: str, name: str) -> bool:
         return httpx.get(f"{api}/deployments/name/{flow}/{name}", timeout=5).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.flow
+@pytest.mark.usefixtures("prefect_api")
+def test_a_flow_run_asked_for_an_unknown_name_fails_with_that_line_and_no_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from flows.ingest import digest, ingest
+    from newsmon.errors import ConfigError
+
+    monkeypatch.delenv("NEWSMON_DATABASE_URL", raising=False)
+    config = str(make_project(tmp_path))
+    with caplog.at_level("INFO"):
+        run = ingest(config_path=config, sources=["archive"], return_state=True)
+        sent = digest(config_path=config, subscriptions=["nobody"], return_state=True)
+    assert run.is_failed() and run.message == "no source named 'archive'; configured sources: ['seeds', 'inbox']"
+    assert sent.is_failed() and sent.message.startswith("no subscription named ['nobody']")
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
+    with pytest.raises(ConfigError, match="no source named 'archive'"):
+        ingest(config_path=config, sources=["archive"])  # a caller in this process gets the error itself
+    assert not (tmp_path / "var" / "newsmon.db").exists()  # refused before the database was opened
