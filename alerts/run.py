@@ -214,6 +214,18 @@ def run_digests(
     return touched + held_back
 
 
+def after_ingest_due(db: Database, config: AlertSettings, new_articles: int,
+                     policy: DeliveryPolicy = DeliveryPolicy()) -> bool:
+    """Whether an ingest run is followed by its after-ingest digests: when it stored something new, or when
+    deliveries an earlier run left open (a channel was down, a run died) wait to be resumed. A run with nothing new
+    runs no digest pass for nothing."""
+    if new_articles:
+        return True
+    dispatcher = Dispatcher(db, config.subscriptions, notifier=AppriseNotifier(os.environ, base_dir=config.base_dir),
+                            console=ConsoleNotifier(sys.stdout), policy=policy)
+    return bool(dispatcher.open_tickets())
+
+
 def preview_html(db: Database, config: AlertSettings, subscription: str | None = None) -> str:
     """The next digest of `subscription` (default: the first) as an HTML page; records and sends nothing."""
     subs = select_subscriptions(config, [subscription] if subscription else None, None)

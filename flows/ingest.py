@@ -125,7 +125,10 @@ def ingest(config_path: str | None = None, sources: list[str] | None = None, sen
     reports = ingest_sources(config, sources, None)
     summary = _summary(reports)
     if send_digest and config.schedule.digest_after_ingest:
-        summary["digests"] = digest(config_path, when="after_ingest")
+        from alerts.run import after_ingest_due
+
+        if after_ingest_due(resources.database(config), config, summary["new"]):
+            summary["digests"] = digest(config_path, when="after_ingest")
     return summary
 
 

@@ -68,9 +68,15 @@ def test_a_run_is_quiet_exit_0_and_prints_the_digest_and_one_summary(tmp_path: P
     assert again.returncode == ExitCode.OK, again.stderr[-3000:]
     assert again.stdout == ""
     assert "nothing new (2 sources read)" in again.stderr
-    assert "digest default: nothing new to send; 2 matches older than max_age_hours=72 not sent" in again.stderr
     assert PREFECT_LOG_LINE in again.stderr  # -v: Prefect's own logs as well
     assert PREFECT_LOG_LINE not in done.stderr
+    assert "for flow 'ingest'" in again.stderr and "for flow 'digest'" not in again.stderr  # no digest pass
+    # Nothing is sent, and the digest says why when there were matches.
+    digest = newsmon("digest", "-c", str(config), api=prefect_api, cwd=tmp_path)
+    assert digest.returncode == ExitCode.OK, digest.stderr[-3000:]
+    assert digest.stdout == ""
+    assert digest.stderr.splitlines() == [
+        "digest default: nothing new to send; 2 matches older than max_age_hours=72 not sent"]
 
 
 @pytest.mark.flow
