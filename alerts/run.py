@@ -4,6 +4,7 @@ or a preview only builds."""
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import sys
 import time
@@ -25,6 +26,7 @@ from newsmon.errors import ConfigError
 
 WHEN = ("after_ingest", "hourly", "daily", "weekly")
 WEEK_HOURS = 7 * 24.0
+log = logging.getLogger("newsmon.alerts")
 
 
 @dataclass
@@ -39,10 +41,29 @@ class DigestReport:
     errors: dict[str, str] = field(default_factory=dict)
     resumed: bool = False
     dry_run: bool = False
+    # Matches stored within the last max_age_hours but published before them: found, and too old to send.
+    too_old: int = 0
+    max_age_hours: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for a flow's return value and logs (channel labels only, never URLs)."""
         return asdict(self)
+
+    def summary(self) -> str:
+        """One line for the console: what was sent where, what was not and why (channel labels, never URLs)."""
+        parts = []
+        if self.digest_key:
+            shown = "resumed" if self.resumed else ("would send" if self.dry_run else "digest of")
+            parts.append(f"{shown} {self.stories} stories ({self.articles} articles)")
+            sent = sorted(c for c, status in self.deliveries.items() if status == "sent")
+            if sent:
+                parts.append("sent to " + ", ".join(sent))
+            parts += [f"not delivered to {c}: {e}" for c, e in sorted(self.errors.items())]
+        else:
+            parts.append("nothing new to send")
+        if self.too_old:
+            parts.append(f"{self.too_old} matches older than max_age_hours={self.max_age_hours:g} not sent")
+        return f"digest {self.subscription}: " + "; ".join(parts)
 
 
 def select_subscriptions(config: AlertSettings, names: list[str] | None, when: str | None) -> list[Subscription]:
@@ -99,6 +120,18 @@ class DigestRunner:
             return week_chart(s, [(k, lbl, clean_text(display_name(watchlist, k, lbl))) for k, lbl in wanted],
                               now=now, zone=sub.timezone, base_url=self.config.web_base_url)
 
+    def too_old(self, sub: Subscription) -> int:
+        """Matches of `sub` stored within its max_age_hours but published before: they are never sent, so say so."""
+        if not sub.max_age_hours:
+            return 0
+        cutoff = self.clock() - timedelta(hours=sub.max_age_hours)
+        with self.db.session() as s:
+            return outbox.count_unsent_too_old(
+                s, sub.name, older_than=cutoff, stored_since=cutoff, companies=sub.companies, topics=sub.topics,
+                match=sub.match, min_score=sub.min_score, include_outlets=sub.include_outlets,
+                exclude_outlets=sub.exclude_outlets,
+            )
+
     def build(self, sub: Subscription) -> Digest | None:
         matches = self.matches(sub)
         if not matches:
@@ -151,18 +184,29 @@ def run_digests(
         reports = []
         for sub in subs:
             digest = runner.build(sub)
-            if digest is None:
-                continue
-            printer.send_text(Outgoing(digest))
-            reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True))
+            too_old = runner.too_old(sub)
+            if digest is not None:
+                printer.send_text(Outgoing(digest))
+                reports.append(DigestReport(sub.name, digest.key, digest.stories, digest.articles, dry_run=True,
+                                            too_old=too_old, max_age_hours=sub.max_age_hours))
+            elif too_old:
+                reports.append(DigestReport(sub.name, None, dry_run=True, too_old=too_old,
+                                            max_age_hours=sub.max_age_hours))
         return reports
 
     recorded: dict[int, DigestReport] = {}
+    held_back: list[DigestReport] = []
     for sub in subs:
         made = runner.record(sub)
+        too_old = runner.too_old(sub)
         if made is not None:
             digest_id, digest = made
-            recorded[digest_id] = DigestReport(sub.name, digest.key, digest.stories, digest.articles)
+            recorded[digest_id] = DigestReport(sub.name, digest.key, digest.stories, digest.articles,
+                                               too_old=too_old, max_age_hours=sub.max_age_hours)
+        elif too_old:
+            log.warning("subscription %s: %d matches older than max_age_hours=%g not sent", sub.name, too_old,
+                        sub.max_age_hours)
+            held_back.append(DigestReport(sub.name, None, too_old=too_old, max_age_hours=sub.max_age_hours))
     dispatcher = Dispatcher(
         db, config.subscriptions, notifier=notifier or AppriseNotifier(env, base_dir=config.base_dir),
         console=printer, policy=policy, after_send=after_send, sleep=sleep,
@@ -182,7 +226,20 @@ def run_digests(
             report.deliveries[ticket.channel] = status
         if error:
             report.errors[ticket.channel] = error
-    return [r for i, r in sorted(reports.items()) if i in recorded or r.deliveries or r.errors]
+    touched = [r for i, r in sorted(reports.items()) if i in recorded or r.deliveries or r.errors]
+    return touched + held_back
+
+
+def after_ingest_due(db: Database, config: AlertSettings, new_articles: int,
+                     policy: DeliveryPolicy = DeliveryPolicy()) -> bool:
+    """Whether an ingest run is followed by its after-ingest digests: when it stored something new, or when
+    deliveries an earlier run left open (a channel was down, a run died) wait to be resumed. A run with nothing new
+    runs no digest pass for nothing."""
+    if new_articles:
+        return True
+    dispatcher = Dispatcher(db, config.subscriptions, notifier=AppriseNotifier(os.environ, base_dir=config.base_dir),
+                            console=ConsoleNotifier(sys.stdout), policy=policy)
+    return bool(dispatcher.open_tickets())
 
 
 def preview_html(db: Database, config: AlertSettings, subscription: str | None = None) -> str:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from alerts.config import Subscription
 from dedupe.settings import DedupeSettings
 from newsmon.errors import ConfigError
+from newsmon.cron import check_cron
 from newsmon.zones import check_timezone
 from scrapers.config import FetchSettings, SourceConfig
 from tagging.rules import Watchlist
@@ -50,6 +51,12 @@ class ScheduleConfig(Strict):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return check_timezone(value)
+
+    @field_validator("daily_digest_cron", "hourly_digest_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        # Checked here, so a bad schedule stops every command at once rather than `serve` after its server started.
+        return check_cron(value)
 
 
 class WebConfig(Strict):

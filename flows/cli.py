@@ -4,15 +4,21 @@ extract)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 import flows  # noqa: F401  (sets Prefect's home and telemetry before Prefect is imported)
 from app.config import Config, load_config
+from flows.outcome import ExitCode, load_exit_code, run_exit_code, signal_exit_code, undelivered
 from newsmon.errors import InputError, NewsmonError
 
 if TYPE_CHECKING:
@@ -20,19 +26,75 @@ if TYPE_CHECKING:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="newsmon: fetch, dedupe, tag and digest Korean news about the companies and topics you watch.")
-state: dict[str, Optional[str]] = {"config": None}
+state: dict[str, Any] = {"config": None, "verbose": False}
+
+# Every command takes these, before or after its name (`newsmon --config F run` and `newsmon run --config F`).
+ConfigOption = Annotated[Optional[Path], typer.Option(
+    "--config", "-c", help="configuration file (default: $NEWSMON_CONFIG, else newsmon.toml in the project)")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="also show Prefect's own logs")]
 
 
 @app.callback()
-def _options(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="configuration file (default: "
-                                                   "$NEWSMON_CONFIG, else newsmon.toml in the project)")] = None,
-) -> None:
+def _options(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
     state["config"] = str(config) if config else None
+    state["verbose"] = verbose
+
+
+def _use(config: Path | None, verbose: bool) -> None:
+    """Take the options given after the command (they win over those before it)."""
+    if config is not None:
+        state["config"] = str(config)
+    state["verbose"] = state["verbose"] or verbose
 
 
 def _config() -> Config:
     return load_config(state["config"])
+
+
+def _quiet_prefect() -> None:
+    """Unless -v: Prefect's console logs (its INFO lines, the temporary server's banner) are not shown, so the
+    output is the digest and newsmon's summary. Logs still reach the Prefect server and its UI. Before Prefect is
+    imported; a PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL set by the user wins."""
+    if not state["verbose"]:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _stop_signal(exc: BaseException) -> int | None:
+    """The signal that ended a run, if one did: Ctrl-C, our SIGTERM, or Prefect's own SIGTERM bridge (installed
+    while a flow runs), also when Prefect's engine turned it into an error of its own while handling it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return signal.SIGTERM if seen.args == ("SIGTERM",) else signal.SIGINT
+        if type(seen).__name__ == "TerminationSignal":  # prefect.exceptions.TerminationSignal
+            return int(getattr(seen, "signal", signal.SIGTERM))
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """Ctrl-C or SIGTERM during a run ends it with one warning and exit code 130 / 143. Each batch is stored in one
+    transaction and each digest is recorded before it is sent, so nothing is half-stored: the next run reads what
+    this one did not store and sends what it did not send."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    except (typer.Exit, SystemExit, NewsmonError):
+        raise
+    except BaseException as exc:
+        signum = _stop_signal(exc)
+        if signum is None:
+            raise
+        typer.echo(f"newsmon: warning: stopped by {signal.Signals(signum).name}; what was stored is complete, the "
+                   "next run reads and sends the rest", err=True)
+        raise typer.Exit(signal_exit_code(signum)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _database_ready(config: Config) -> None:
@@ -55,22 +117,47 @@ def _prefect_server() -> None:
 def _echo_reports(summary: dict) -> None:
     for line in summary["sources"].values():
         typer.echo(line, err=True)
+    sources = len(summary["sources"])
+    failed = f", {len(summary['failed'])} failed" if summary["failed"] else ""
+    if summary["new"]:
+        typer.echo(f"{summary['new']} new articles from {sources} sources{failed}", err=True)
+    else:
+        typer.echo(f"nothing new ({sources} sources read{failed})", err=True)
+    _echo_digests(summary.get("digests") or [])
+
+
+def _echo_digests(digests: list[dict]) -> None:
+    from alerts.run import DigestReport
+
+    for report in digests:
+        typer.echo(DigestReport(**report).summary(), err=True)
+
+
+def _exit(code: ExitCode) -> None:
+    if code != ExitCode.OK:
+        raise typer.Exit(int(code))
 
 
 @app.command()
 def run(
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
     no_digest: Annotated[bool, typer.Option("--no-digest", help="store only; send no digest")] = False,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run one ingest cycle: read every source, store what is new, send digests of new matches."""
-    _database_ready(_config())  # fail fast, before Prefect starts, on a bad configuration or database
+    _use(config, verbose)
+    settings = _config()
+    settings.selected_sources(source)  # an unknown --source is one line naming the configured ones, exit code 2
+    _database_ready(settings)  # fail fast, before Prefect starts, on a bad configuration or database
+    _quiet_prefect()
     _prefect_server()
-    from flows.ingest import ingest
+    with _stoppable():
+        from flows.ingest import ingest
 
-    summary = ingest(config_path=state["config"], sources=source, send_digest=not no_digest)
+        summary = ingest(config_path=state["config"], sources=source, send_digest=not no_digest)
     _echo_reports(summary)
-    if summary["failed"]:
-        raise typer.Exit(1)
+    _exit(run_exit_code(summary["failed"], summary.get("digests") or []))
 
 
 def _day(value: str) -> date:
@@ -86,21 +173,28 @@ def backfill(
     until: Annotated[str, typer.Option(help="last day, YYYY-MM-DD, inclusive")],
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
     digest: Annotated[bool, typer.Option("--digest/--no-digest", help="also send digests of what it finds")] = False,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Load the articles published in a date range; re-running it stores nothing twice."""
+    _use(config, verbose)
     first, last = _day(since), _day(until)
     if last < first:
         raise typer.BadParameter(f"--until {until} is before --since {since}")
-    config = _config()
+    settings = _config()
     for name in source or []:
-        config.source(name)
-    _database_ready(config)
+        settings.source(name)
+    _database_ready(settings)
+    _quiet_prefect()
     _prefect_server()
-    from flows.ingest import backfill as backfill_flow
+    with _stoppable():
+        from flows.ingest import backfill as backfill_flow
 
-    summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"], send_digest=digest)
+        summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"],
+                                send_digest=digest)
     _echo_reports(summary)
     typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
+    _exit(run_exit_code(summary["failed"], summary.get("digests") or []))
 
 
 @app.command()
@@ -109,49 +203,66 @@ def digest(
     subscription: Annotated[Optional[list[str]], typer.Option("--subscription", help="only this one")] = None,
     preview: Annotated[Optional[Path], typer.Option("--preview", help="write the next digest as HTML to this file; "
                                                     "record and send nothing")] = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Send each subscription its new matches (printed to the console where no channel is set)."""
-    config = _config()
+    from alerts.run import run_digests, select_subscriptions
+
+    _use(config, verbose)
+    settings = _config()
+    select_subscriptions(settings, subscription, None)  # an unknown name: one line naming the configured ones
     if preview is not None:
         from flows import resources
 
-        written = write_preview(resources.database(config), config, preview,
+        written = write_preview(resources.database(settings), settings, preview,
                                 subscription[0] if subscription else None)
         typer.echo(f"wrote {written}", err=True)
         return
     if dry_run:
-        from alerts.run import run_digests
         from flows import resources
 
-        run_digests(resources.database(config), config, subscriptions=subscription, dry_run=True)
+        reports = run_digests(resources.database(settings), settings, subscriptions=subscription, dry_run=True)
+        _echo_digests([r.as_dict() for r in reports])
         return
-    _database_ready(config)
+    _database_ready(settings)
+    _quiet_prefect()
     _prefect_server()
-    from flows.ingest import digest as digest_flow
+    with _stoppable():
+        from flows.ingest import digest as digest_flow
 
-    digest_flow(config_path=state["config"], subscriptions=subscription)
+        digests = digest_flow(config_path=state["config"], subscriptions=subscription)
+    _echo_digests(digests)
+    if not digests:
+        typer.echo("nothing new to send", err=True)
+    _exit(ExitCode.NOT_DELIVERED if undelivered(digests) else ExitCode.OK)
 
 
 @app.command()
 def spikes(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the notices; record and send nothing")] = False,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Check for spikes now (every ingest does too) and tell the subscriptions that watch for them."""
-    config = _config()
+    _use(config, verbose)
+    settings = _config()
     if dry_run:
         from alerts.spikes import run_spike_alerts
         from flows import resources
 
-        for report in run_spike_alerts(resources.database(config), config, dry_run=True):
+        for report in run_spike_alerts(resources.database(settings), settings, dry_run=True):
             typer.echo(f"{report.subscription} {report.kind} {report.label}: {report.stories} stories in the window, "
                        f"usually {report.baseline:.1f}, a spike from {report.threshold}"
                        + (" (SPIKE)" if report.notice else ""), err=True)
         return
-    _database_ready(config)
+    _database_ready(settings)
+    _quiet_prefect()
     _prefect_server()
-    from flows.ingest import spikes as spikes_flow
+    with _stoppable():
+        from flows.ingest import spikes as spikes_flow
 
-    spikes_flow(config_path=state["config"])
+        spikes_flow(config_path=state["config"])
 
 
 @app.command()
@@ -160,24 +271,31 @@ def serve(
     web: Annotated[bool, typer.Option("--web/--no-web", help="also serve the web view ([web] host and port)")] = True,
     web_host: Annotated[Optional[str], typer.Option(help="the web view's address (default: [web] host)")] = None,
     web_port: Annotated[Optional[int], typer.Option(help="the web view's port (default: [web] port)")] = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the flows on their schedules: start a Prefect server (unless PREFECT_API_URL is set) and serve the
-    ingest, digest and backfill deployments, and the web view, until Ctrl-C or SIGTERM."""
+    ingest, digest and backfill deployments, and the web view, until Ctrl-C or SIGTERM. Prefect's logs are shown:
+    they are the service's log."""
     from flows.serve import serve_forever
 
-    config = _config()
-    _database_ready(config)
-    serve_forever(config, state["config"], port=port, web=web, web_host=web_host, web_port=web_port)
+    _use(config, verbose)
+    settings = _config()
+    _database_ready(settings)
+    serve_forever(settings, state["config"], port=port, web=web, web_host=web_host, web_port=web_port)
 
 
 @app.command(name="web")
 def web_view(
     host: Annotated[str, typer.Option(help="address to listen on; other than loopback needs NEWSMON_WEB_TOKEN")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8080,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Serve the read-only web view (search, story pages, trends, JSON API under /api/) until Ctrl-C."""
     from web.app import run_web
 
+    _use(config, verbose)
     run_web(_config(), host=host, port=port)
 
 
@@ -185,26 +303,33 @@ def web_view(
 def load(
     paths: Annotated[list[Path], typer.Argument(help="JSON Lines files, text files or folders of them")],
     source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Store articles from files into the configured database (dedupe, tag, store; no digest)."""
+    """Store articles from files into the configured database (dedupe, tag, store; no digest). Exit code 4 when a
+    path is missing or records were skipped (everything readable is stored)."""
     from zoneinfo import ZoneInfo
 
     from flows import resources
     from ingest.loading import load_paths
 
-    config = _config()
+    _use(config, verbose)
+    settings = _config()
     # Building the context is cheap: Kiwi loads only when something new is tagged.
-    context = resources.ingest_context(config)
-    for line in load_paths(context, paths, source, ZoneInfo(config.schedule.timezone)):
+    context = resources.ingest_context(settings)
+    reports: list = []
+    for line in load_paths(context, paths, source, ZoneInfo(settings.schedule.timezone), reports):
         typer.echo(line, err=True)
+    _exit(load_exit_code(sum(1 for r in reports if r.failure), sum(len(r.errors) for r in reports)))
 
 
 @app.command()
-def export() -> None:
+def export(config: ConfigOption = None, verbose: VerboseOption = False) -> None:
     """Print the stored articles as JSON lines (id, url, title, publisher, companies, topics, duplicate_of, story)."""
     from flows import resources
     from models.articles_store import iter_export
 
+    _use(config, verbose)
     out = sys.stdout
     with resources.database(_config()).session() as session:
         for row in iter_export(session):
@@ -214,10 +339,13 @@ def export() -> None:
 @app.command()
 def tag(
     path: Annotated[Path, typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) in the corpus shape")],
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Tag each article of a file; print one JSON line per article: id, companies, topics, evidence."""
     from tagging.evaluate import tag_jsonl
 
+    _use(config, verbose)
     _require_file(path)
     try:
         count = tag_jsonl(path, _config().watchlist, sys.stdout)
@@ -231,11 +359,14 @@ def evaluate(
     path: Annotated[Path, typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) holding the labelled articles")],
     labels: Annotated[Path, typer.Option("--labels", help="JSON Lines hand labels: id, companies, topics")],
     quiet: Annotated[bool, typer.Option("--quiet", help="scores only, without the misses and false alarms")] = False,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Score the tagger against hand labels: precision, recall and F1 per label and micro-averaged."""
     from tagging.evaluate import evaluate as run_eval
     from tagging.evaluate import format_report
 
+    _use(config, verbose)
     _require_file(path)
     _require_file(labels)
     try:
@@ -250,10 +381,13 @@ def extract(
     target: Annotated[str, typer.Argument(help="a saved HTML file or an http(s) URL")],
     url: Annotated[Optional[str], typer.Option("--url", help="the page's address, for a saved file "
                                                "(picks the site profile and resolves links)")] = None,
+    config: ConfigOption = None,
+    verbose: VerboseOption = False,
 ) -> None:
     """Print what extraction finds in one article page (title, body, published time, author, outlet) as JSON."""
     from scrapers.pages import extract_target
 
+    _use(config, verbose)
     result = extract_target(target, url, _config().fetch)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
@@ -270,15 +404,18 @@ def write_preview(db: Database, config: Config, path: Path, subscription: str | 
 
 def _require_file(path: Path) -> None:
     if not path.is_file():
-        raise typer.BadParameter(f"{path}: no such file")
+        raise InputError(f"{path}: no such file")
 
 
 def main() -> None:
     try:
         app()
+    except InputError as exc:
+        typer.echo(f"newsmon: error: {exc}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
     except NewsmonError as exc:
         typer.echo(f"newsmon: error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.CONFIG_ERROR)
 
 
 if __name__ == "__main__":

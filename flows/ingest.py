@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 from alerts.config import Subscription
 from app.config import Config, load_config
 from flows import resources
 from ingest.pipeline import DateRange, IngestReport, store_source_result
+from newsmon.errors import NewsmonError
 from newsmon.records import SourceResult
 from scrapers.config import LOCAL_KINDS, FetchSettings, SourceConfig
 from scrapers.local import read_local
@@ -90,13 +92,24 @@ def _summary(reports: list[IngestReport]) -> dict[str, Any]:
     }
 
 
+def refused(exc: NewsmonError) -> State:
+    """A flow run asked for something the configuration does not have (an unknown source or subscription, a bad
+    file): it fails with that one line as its state message, not a traceback in the log; a caller in this process
+    gets the error itself."""
+    return Failed(message=str(exc), data=exc)
+
+
 @flow(name="digest")
 def digest(config_path: str | None = None, subscriptions: list[str] | None = None, when: str | None = None,
            dry_run: bool = False) -> list[dict[str, Any]]:
     """Send each subscription its matches not yet sent (one digest per subscription and channel)."""
-    from alerts.run import run_digests
+    from alerts.run import run_digests, select_subscriptions
 
-    config = load_config(config_path)
+    try:
+        config = load_config(config_path)
+        select_subscriptions(config, subscriptions, when)
+    except NewsmonError as exc:
+        return refused(exc)  # type: ignore[return-value]
     reports = run_digests(resources.database(config), config, subscriptions=subscriptions, when=when, dry_run=dry_run)
     return [r.as_dict() for r in reports]
 
@@ -114,14 +127,21 @@ def spikes(config_path: str | None = None, dry_run: bool = False) -> list[dict[s
 @flow(name="ingest")
 def ingest(config_path: str | None = None, sources: list[str] | None = None, send_digest: bool = True) -> dict[str, Any]:
     """Read every enabled source once, store what is new, and send after-ingest digests when there is any."""
-    config = load_config(config_path)
+    try:
+        config = load_config(config_path)
+        config.selected_sources(sources)
+    except NewsmonError as exc:
+        return refused(exc)  # type: ignore[return-value]
     reports = ingest_sources(config, sources, None)
     summary = _summary(reports)
     # Every ingest checks (not only one that stored something): a check also sees a spike end.
     if send_digest and any(s.spikes for s in config.subscriptions):
         summary["spikes"] = spikes(config_path)
     if send_digest and config.schedule.digest_after_ingest:
-        summary["digests"] = digest(config_path, when="after_ingest")
+        from alerts.run import after_ingest_due
+
+        if after_ingest_due(resources.database(config), config, summary["new"]):
+            summary["digests"] = digest(config_path, when="after_ingest")
     return summary
 
 

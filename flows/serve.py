@@ -150,6 +150,39 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+STOP_WARNING = ("newsmon: warning: {signal} received: stopping; flow runs in progress are cancelled (what they "
+                "stored is complete, the next run reads the rest)")
+
+
+def serve_deployments(deployments: list, limit: int) -> None:  # type: ignore[type-arg]
+    """Prefect's `serve`, with SIGTERM stopping the runner the way it stops itself: its own handler calls the
+    runner's async stop from a signal handler without awaiting it ("coroutine 'Runner.astop' was never awaited")
+    and exits mid-loop. Here SIGTERM schedules the stop on the runner's loop, so runs in progress are cancelled,
+    the schedules paused and the loop ends; Ctrl-C ends it as in Prefect."""
+    import asyncio
+
+    from prefect.runner import Runner
+
+    class _Runner(Runner):
+        def handle_sigterm(self, *args: object, **kwargs: object) -> None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # the loop has ended already: stopping the server is under way
+                raise KeyboardInterrupt from None
+            if self.stopping:
+                return
+            print(STOP_WARNING.format(signal="SIGTERM"), file=sys.stderr, flush=True)
+            loop.call_soon_threadsafe(lambda: loop.create_task(self.astop()))
+
+    runner = _Runner(limit=limit)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        print(STOP_WARNING.format(signal="SIGINT"), file=sys.stderr, flush=True)
+
+
 def serve_forever(config: Config, explicit_path: str | None, port: int = 4200, *, web: bool = True,
                   web_host: str | None = None, web_port: int | None = None) -> None:
     """Serve the deployments (and, unless `web` is False, the web view on [web] host and port) until stopped."""
@@ -179,11 +212,9 @@ def _serve_deployments(config: Config, path: str, port: int) -> None:
         ui = api_url.removesuffix("/api")
         print(f"newsmon: Prefect UI at {ui}  (Ctrl-C stops)", flush=True)
         serve_state_file().write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), encoding="utf-8")
-        from prefect import serve
-
-        serve(*build_deployments(config, path), limit=2)
-    except KeyboardInterrupt:
-        pass
+        serve_deployments(build_deployments(config, path), limit=2)
+    except KeyboardInterrupt:  # before the runner started: while waiting for the server
+        print(STOP_WARNING.format(signal="a stop signal"), file=sys.stderr, flush=True)
     finally:
         serve_state_file().unlink(missing_ok=True)
         if server is not None:

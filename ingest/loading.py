@@ -16,8 +16,10 @@ from scrapers.local import iter_local
 FILES_KIND = "files"
 
 
-def load_paths(context: IngestContext, paths: list[Path], source: str, zone: ZoneInfo) -> Iterator[str]:
-    """Store each path's articles; yields one line per skipped record and one summary line per path."""
+def load_paths(context: IngestContext, paths: list[Path], source: str, zone: ZoneInfo,
+               reports: list[IngestReport] | None = None) -> Iterator[str]:
+    """Store each path's articles; yields one line per skipped record and one summary line per path (and appends
+    each path's report to `reports`, for a caller that decides on them)."""
     for path in paths:
         report = IngestReport(source=source)
         for chunk in read_in_chunks(path, source, zone):
@@ -25,7 +27,10 @@ def load_paths(context: IngestContext, paths: list[Path], source: str, zone: Zon
             for error in part.errors:
                 yield f"skipped: {error}"
             report.merge(part)
-        yield f"{path}: " + report.summary().split(": ", 1)[1]
+        report.source = str(path)  # the line names the path as given; a failure adds the resolved one
+        if reports is not None:
+            reports.append(report)
+        yield report.summary()
 
 
 def store_paths(context: IngestContext, paths: Iterable[Path], source: str, zone: ZoneInfo) -> IngestReport:
@@ -49,7 +54,8 @@ def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SI
     large file is never held whole. A missing path is one failed result; a bad file or line is an error in the
     result it falls in, naming the file (and line)."""
     if not path.exists():
-        yield SourceResult(source, FILES_KIND, failure=SourceError(source, str(path), "path does not exist"))
+        yield SourceResult(source, FILES_KIND, failure=SourceError(source, str(path.absolute()),
+                                                                     "path does not exist"))
         return
     chunk = SourceResult(source, FILES_KIND)
     for item in iter_local(path, source, zone):

@@ -48,7 +48,10 @@ class IngestReport:
 
     def summary(self) -> str:
         if self.failure:
-            return f"{self.source}: FAILED: {self.failure.reason}"
+            # What was read (the resolved path, the URL), unless the source is known by it already.
+            where = self.failure.where
+            shown = f"{where}: " if where and where != self.source else ""
+            return f"{self.source}: FAILED: {shown}{self.failure.reason}"
         if self.not_modified and not self.read:
             return f"{self.source}: not modified since the last poll"
         parts = [f"{self.read} read", f"{self.new} new", f"{self.already_stored + self.repeated_in_batch} already seen"]

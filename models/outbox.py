@@ -85,6 +85,39 @@ def unsent_matches(
 ) -> list[Match]:
     """Primary articles matching the filter that no digest of `subscription` holds yet, oldest first."""
     art = t.ArticleRow
+    query = _unsent(subscription, companies, topics, match, min_score, include_outlets, exclude_outlets)
+    query = query.order_by(art.fetched_at, art.id).limit(limit)
+    if newer_than is not None:
+        query = query.where(func.coalesce(art.published_at, art.fetched_at) >= newer_than)
+    ids = list(session.scalars(query))
+    return load_matches(session, ids)
+
+
+def count_unsent_too_old(
+    session: Session,
+    subscription: str,
+    *,
+    older_than: datetime,
+    stored_since: datetime,
+    companies: Sequence[str] = (),
+    topics: Sequence[str] = (),
+    match: str = "any",
+    min_score: float = 0.0,
+    include_outlets: Sequence[str] = (),
+    exclude_outlets: Sequence[str] = (),
+) -> int:
+    """How many matches no digest of `subscription` holds were stored since `stored_since` but published before
+    `older_than`: news to newsmon that is too old to send (a backfill, a feed's old items)."""
+    art = t.ArticleRow
+    query = _unsent(subscription, companies, topics, match, min_score, include_outlets, exclude_outlets).where(
+        func.coalesce(art.published_at, art.fetched_at) < older_than, art.fetched_at >= stored_since)
+    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
+def _unsent(subscription: str, companies: Sequence[str], topics: Sequence[str], match: str, min_score: float,
+            include_outlets: Sequence[str], exclude_outlets: Sequence[str]):  # type: ignore[no-untyped-def]
+    """The ids of primary articles matching a subscription's filter that none of its digests holds."""
+    art = t.ArticleRow
 
     def tag_with(kind: str | None, label: str | None):  # type: ignore[no-untyped-def]
         cond = [t.TagRow.article_id == art.id, t.TagRow.score >= min_score]
@@ -103,17 +136,12 @@ def unsent_matches(
         select(art.id)
         .join(t.SourceRow, t.SourceRow.id == art.source_id)
         .where(art.duplicate_of_id.is_(None), ~already, tag_filter)
-        .order_by(art.fetched_at, art.id)
-        .limit(limit)
     )
-    if newer_than is not None:
-        query = query.where(func.coalesce(art.published_at, art.fetched_at) >= newer_than)
     if include_outlets:
         query = query.where(outlet.in_(list(include_outlets)))
     if exclude_outlets:
         query = query.where(outlet.not_in(list(exclude_outlets)))
-    ids = list(session.scalars(query))
-    return load_matches(session, ids)
+    return query
 
 
 def load_matches(session: Session, ids: Sequence[int]) -> list[Match]:

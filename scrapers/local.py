@@ -117,7 +117,7 @@ def read_local(source: str, path: Path, zone: ZoneInfo = DEFAULT_ZONE, kind: str
     result). A missing path fails the source; a bad file or line is reported and skipped."""
     result = SourceResult(source=source, kind=kind)
     if not path.exists():
-        result.failure = SourceError(source, str(path), "path does not exist")
+        result.failure = SourceError(source, str(path.absolute()), "path does not exist")
         return result
     for item in iter_local(path, source, zone):
         if isinstance(item, SourceError):

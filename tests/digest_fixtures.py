@@ -71,6 +71,7 @@ class Stored:
         story_key: str | None = None,
         duplicate_of: int | None = None,
         published_at: datetime | None = None,
+        fetched_at: datetime | None = None,
         body: str = "",
     ) -> int:
         self.counter += 1
@@ -86,7 +87,7 @@ class Stored:
                 body=body or title,
                 publisher=outlet,
                 published_at=published_at or BASE_TIME + timedelta(minutes=n),
-                fetched_at=BASE_TIME + timedelta(minutes=n),
+                fetched_at=fetched_at or BASE_TIME + timedelta(minutes=n),
                 duplicate_of_id=duplicate_of,
                 story_key=story_key,
             )

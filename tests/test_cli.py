@@ -74,7 +74,7 @@ def test_load_reports_a_bad_line_and_keeps_the_rest(project: Path, tmp_path: Pat
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(RECORDS[0], ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
     result = invoke(project, "load", str(bad))
-    assert result.exit_code == 0
+    assert result.exit_code == 4  # bad input: the good line is stored all the same
     assert f"{bad}:2" in result.stderr and "not valid JSON" in result.stderr
     assert "1 new" in result.stderr
 
@@ -117,6 +117,6 @@ def test_tag_names_a_malformed_line_without_a_traceback(project: Path, tmp_path:
     bad.write_text(json.dumps(RECORDS[0], ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "flows.cli", "--config", str(project), "tag", str(bad)],
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 2
+    assert done.returncode == 4  # bad input (the README's exit codes)
     assert f"{bad}:2" in done.stderr and "not valid JSON" in done.stderr
     assert "Traceback" not in done.stderr

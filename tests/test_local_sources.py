@@ -56,3 +56,16 @@ def test_a_missing_path_fails_the_source_and_a_binary_file_is_skipped(tmp_path):
     result = read_local("dir", tmp_path)
     assert [a.title for a in result.articles] == ["제목"]
     assert result.errors[0].where.endswith("bad.txt") and "not UTF-8" in result.errors[0].reason
+
+
+def test_a_failed_source_names_the_resolved_path_it_read(tmp_path, monkeypatch):
+    from app.config import load_config
+    from ingest.pipeline import IngestReport
+    from test_flows import make_project
+
+    monkeypatch.delenv("NEWSMON_DATABASE_URL", raising=False)
+    config = load_config(make_project(tmp_path, broken_source=True))
+    gone = config.source("gone")
+    result = read_local(gone.name, config.resolve_path(gone.path))
+    line = IngestReport(source="gone", failure=result.failure).summary()
+    assert line == f"gone: FAILED: {tmp_path / 'no' / 'such' / 'folder'}: path does not exist"
