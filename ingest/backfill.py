@@ -245,9 +245,11 @@ def reach_note(source: SourceConfig, articles: Sequence[Article], date_range: Da
         reach = (f"the feed reaches back to {oldest:%Y-%m-%d %H:%M} ({len(articles)} items); nothing older can be "
                  "read from it")
         if oldest > date_range.since:
-            first_missing = (oldest.date() - timedelta(days=1))
-            reach += (f", so {date_range.since.date()}..{first_missing} cannot be backfilled from this feed "
-                      "(configure the site's sitemap or dated section list as a source for that)")
+            first, last = date_range.since.date(), oldest.date() - timedelta(days=1)
+            missing = f"{first}" if first == last else f"{first}..{last}"
+            if first <= last:
+                reach += (f", so {missing} cannot be backfilled from this feed (configure the site's sitemap or "
+                          "dated section list as a source for that)")
         return reach
     return (f"a {source.kind} source without dated URLs shows only what it lists now ({len(articles)} articles); "
             "give its url {date} (and {page}) or use the site's sitemap to reach back")

@@ -292,3 +292,44 @@ def test_backfill_days_are_recorded_per_source_and_day(db: Database, tagger, sit
         rows = session.scalars(select(BackfillDayRow).order_by(BackfillDayRow.day)).all()
         assert [(r.source, r.day, r.finished, r.found, r.stored) for r in rows] == [
             ("site-sitemap", d, True, site.per_day, site.per_day) for d in IN_RANGE]
+
+
+@pytest.mark.flow
+def test_the_backfill_flow_reports_per_source_and_day_with_a_progress_artifact(
+    tmp_path: Path, server: LocalServer, prefect_api: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    from flows.ingest import backfill as backfill_flow
+
+    monkeypatch.delenv("NEWSMON_DATABASE_URL", raising=False)
+    site = ArchiveSite(server, DAYS)
+    server.add("/feed", Reply(body=rss_feed([{"guid": "g1", "link": "https://news.example.kr/feed/1",
+                                              "title": "피드의 유일한 기사", "body": "피드 본문입니다. " * 40,
+                                              "date": "Mon, 05 Jan 2026 09:00:00 +0900"}]),
+                              content_type="application/rss+xml"))
+    config = tmp_path / "newsmon.toml"
+    config.write_text(
+        (ROOT / "newsmon.toml").read_text(encoding="utf-8")
+        .replace('database_url = "sqlite:///var/newsmon.db"', f'database_url = "sqlite:///{tmp_path / "n.db"}"')
+        .replace('[[sources]]\nname = "seeds"',
+                 f'[[sources]]\nname = "site-sitemap"\nkind = "sitemap"\nurl = "{server.url("/sitemap.xml")}"\n'
+                 f'allow_private = true\n\n[[sources]]\nname = "site-feed"\nkind = "rss"\n'
+                 f'url = "{server.url("/feed")}"\nallow_private = true\n\n[[sources]]\nname = "seeds"', 1),
+        encoding="utf-8")
+    summary = backfill_flow(since=SINCE, until=UNTIL, sources=["site-sitemap", "site-feed"], config_path=str(config))
+    assert summary["failed"] == []
+    assert summary["new"] == len(site.expected_titles(IN_RANGE, "sitemap")) + 1
+    days = summary["days"]["site-sitemap"]
+    assert sorted(days) == [str(d) for d in IN_RANGE]
+    assert all(v["found"] == site.per_day and v["stored"] == site.per_day and v["failed"] == 0 for v in days.values())
+    assert "the feed reaches back to 2026-01-05 09:00" in summary["sources"]["site-feed"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["backfill-progress", "backfill-summary"])))
+    by_key = {}
+    for artifact in sorted(artifacts, key=lambda a: a.created):
+        by_key[artifact.key] = artifact
+    assert float(by_key["backfill-progress"].data) == 100.0
+    assert "site-sitemap" in str(by_key["backfill-summary"].data)
