@@ -169,15 +169,22 @@ class _Backfill:
         if not self.refresh:
             done = await asyncio.to_thread(self._finished, source.name)
         reader = ArchiveReader(source, self.fetcher, self.zone, watch_terms=self.watch_terms)
-        gate = asyncio.Semaphore(self.settings.days_at_once)
+        # `days_at_once` days fetch their articles at a time. As many days again are in hand: their listings are
+        # read ahead and a fetched day stores (tags) while the next ones fetch, so the connections never wait for a
+        # day to start or to be stored, and memory stays bounded.
+        fetching = asyncio.Semaphore(self.settings.days_at_once)
+        in_hand = asyncio.Semaphore(2 * self.settings.days_at_once)
         results: dict[date, BackfillDay] = {}
 
         async def one(day: date) -> None:
             if day in done:
                 results[day] = done[day]
             else:
-                async with gate:
-                    results[day] = await self._day(source, reader, day)
+                async with in_hand:
+                    outcome, links = await self._day_links(source, reader, day)
+                    async with fetching:
+                        articles = await self._fetch_articles(reader, outcome, links)
+                    results[day] = await self._store_day(source, outcome, articles)
             self.progress.day_done(results[day])
 
         await asyncio.gather(*(one(day) for day in self.days))
@@ -187,7 +194,9 @@ class _Backfill:
         with self.context.db.session() as session:
             return finished_days(session, source, self.days)
 
-    async def _day(self, source: SourceConfig, reader: ArchiveReader, day: date) -> BackfillDay:
+    async def _day_links(self, source: SourceConfig, reader: ArchiveReader, day: date
+                         ) -> tuple[BackfillDay, list[ArchiveLink]]:
+        """The day's links not stored yet, within the source's cap (errors and counts recorded on the day)."""
         listing = await reader.day_links(day)
         outcome = BackfillDay(source.name, day, found=len(listing.links), pages=listing.pages,
                               errors=list(listing.errors))
@@ -195,10 +204,17 @@ class _Backfill:
         wanted = [link for link in listing.links if link.url not in known]
         outcome.known = len(listing.links) - len(wanted)
         outcome.capped = max(0, len(wanted) - source.max_articles_per_day)
-        wanted = wanted[: source.max_articles_per_day]
+        return outcome, wanted[: source.max_articles_per_day]
+
+    async def _fetch_articles(self, reader: ArchiveReader, outcome: BackfillDay, wanted: list[ArchiveLink]
+                              ) -> list[Article]:
         read = await asyncio.gather(*(reader.article(link) for link in wanted))
         articles: list[Article] = [a for a, _ in read if a is not None]
         outcome.errors += [e for _, e in read if e is not None]
+        return articles
+
+    async def _store_day(self, source: SourceConfig, outcome: BackfillDay, articles: list[Article]) -> BackfillDay:
+        """Store a fetched day's articles through the pipeline, then record the day."""
         result = SourceResult(source=source.name, kind=source.kind, articles=articles)
         report = await asyncio.to_thread(store_source_result, self.context, result, date_range=self.range)
         outcome.stored = report.new
