@@ -172,6 +172,7 @@ def test_an_rss_source_says_how_far_back_it_reaches_and_that_older_cannot_be_rea
     assert any("site-feed: the feed reaches back" in line for line in outcome.lines())
 
 
+@pytest.mark.timeout(600)  # two `newsmon` processes on a shared 2-core machine
 def test_killed_backfill_restarts_where_it_stopped(tmp_path: Path, server: LocalServer,  # noqa: F811
                                                    prefect_api: str) -> None:
     """`newsmon backfill` as a real process, killed with SIGKILL after some days finished, then run again."""
@@ -333,3 +334,24 @@ def test_the_backfill_flow_reports_per_source_and_day_with_a_progress_artifact(
         by_key[artifact.key] = artifact
     assert float(by_key["backfill-progress"].data) == 100.0
     assert "site-sitemap" in str(by_key["backfill-summary"].data)
+
+
+def test_a_poll_of_a_sitemap_or_dated_listing_reads_yesterday_and_today_once(server: LocalServer) -> None:  # noqa: F811
+    import asyncio
+    from datetime import datetime
+
+    from newsmon.records import SourceState
+    from scrapers.web import read_web_sources
+
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    site = ArchiveSite(server, [today - timedelta(days=2), today - timedelta(days=1), today], per_day=3)
+    chosen = sources(site)
+    first = asyncio.run(read_web_sources(chosen, fast_settings(), {}, watch_terms=[], zone="Asia/Seoul"))
+    recent = [today - timedelta(days=1), today]
+    for result, which in zip(first, ("sitemap", "listing")):
+        assert result.failure is None and result.errors == []
+        assert {a.title for a in result.articles} == site.expected_titles(recent, which)
+    states = {r.source: r.state or SourceState() for r in first}
+    again = asyncio.run(read_web_sources(chosen, fast_settings(), states, watch_terms=[], zone="Asia/Seoul"))
+    assert [r.articles for r in again] == [[], []]
+    assert site.server.hits(site.sitemap_path(today - timedelta(days=2))) == 0
