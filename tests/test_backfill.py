@@ -97,7 +97,8 @@ def test_articles_keep_the_published_time_the_page_states(db: Database, tagger, 
     assert first.title in expected
 
 
-def test_rerun_stores_nothing_and_fetches_no_finished_day(db: Database, tagger, site: ArchiveSite) -> None:
+def test_rerun_stores_nothing_and_fetches_no_finished_day(any_db: Database, tagger, site: ArchiveSite) -> None:
+    db = any_db  # a SQLite file, and PostgreSQL where it runs
     backfill(db, tagger, sources(site))
     count = len(stored_titles(db))
     before = len(site.server.requests)
@@ -287,9 +288,9 @@ def test_a_dated_url_needs_a_listing_or_search_and_a_real_date_format() -> None:
     assert SourceConfig(name="x", kind="listing", url="https://n.example.kr/{date}", link_pattern="a").archive
 
 
-def test_backfill_days_are_recorded_per_source_and_day(db: Database, tagger, site: ArchiveSite) -> None:
-    backfill(db, tagger, sources(site)[:1])
-    with db.session() as session:
+def test_backfill_days_are_recorded_per_source_and_day(any_db: Database, tagger, site: ArchiveSite) -> None:
+    backfill(any_db, tagger, sources(site)[:1])
+    with any_db.session() as session:
         rows = session.scalars(select(BackfillDayRow).order_by(BackfillDayRow.day)).all()
         assert [(r.source, r.day, r.finished, r.found, r.stored) for r in rows] == [
             ("site-sitemap", d, True, site.per_day, site.per_day) for d in IN_RANGE]
@@ -355,3 +356,22 @@ def test_a_poll_of_a_sitemap_or_dated_listing_reads_yesterday_and_today_once(ser
     again = asyncio.run(read_web_sources(chosen, fast_settings(), states, watch_terms=[], zone="Asia/Seoul"))
     assert [r.articles for r in again] == [[], []]
     assert site.server.hits(site.sitemap_path(today - timedelta(days=2))) == 0
+
+
+def test_migration_0009_adds_and_removes_backfill_days(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from models.db import alembic_config
+
+    config = alembic_config(database_url)
+    engine = create_engine(database_url)
+    try:
+        command.upgrade(config, "0009_backfill")
+        assert "backfill_days" in inspect(engine).get_table_names()
+        command.downgrade(config, "0007_search")
+        assert "backfill_days" not in inspect(engine).get_table_names()
+        command.upgrade(config, "head")
+        assert "backfill_days" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
