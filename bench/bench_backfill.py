@@ -12,10 +12,11 @@ fresh SQLite file with the real tagger, dedupe and storage, within `[backfill] m
 
 The bound: one host, so at most `connections` requests are in flight and each takes `latency`, and requests start at
 most one per `per_host_delay`: bound = min(connections / latency, 1 / per_host_delay) pages per second (80/s for
-4 connections at 50 ms). Reported: pages (sitemaps and articles) per second over the whole run, its share of the
-bound (the goal is >= 90%; the fastest of `--repeat` runs, since the machine may be shared), articles per second, and memory: the peak resident set size of the process, and with
-`--tracemalloc` the peak of Python allocations during the run (a slower, separate pass). `--no-store` fetches and extracts only, to show what
-storing and tagging cost.
+4 connections at 50 ms). Reported, for the fastest of `--repeat` runs (the machine may be shared): pages (sitemaps
+and articles) per second over the whole run and its share of the bound (the goal is >= 90%), articles per second, the
+mean number of requests the server saw in flight, CPU per page, and memory: the peak resident set size of the
+process, and with `--tracemalloc` the peak of Python allocations during the run (a slower, separate pass).
+`--no-store` fetches and extracts only, to show what storing and tagging cost.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def archive(base: str, articles: int, days: int) -> dict[bytes, bytes]:
             f'<meta property="og:title" content="{title}">'
             f'<meta property="article:published_time" content="{published.isoformat()}"></head>'
             f"<body><article><h1>{title}</h1>{body}</article></body></html>").encode()
-        per_day.setdefault(day, []).append(f"<url><loc>{base}{path}</loc><lastmod>{published.isoformat()}</lastmod></url>")
+        entry = f"<url><loc>{base}{path}</loc><lastmod>{published.isoformat()}</lastmod></url>"
+        per_day.setdefault(day, []).append(entry)
     index = ['<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for day, entries in per_day.items():
         sitemap = f"/sitemaps/{day:%Y-%m-%d}.xml"
@@ -206,7 +208,8 @@ def main() -> None:
           f"{args.connections} connections, per-host delay {args.per_host_delay:g} s"
           f"{', fetch and extract only' if args.no_store else ', stored and tagged'}")
     every = ", ".join(f"{r['seconds']:.1f}" for r in runs)
-    print(f"  fastest of {args.repeat}: {figures['seconds']:.1f} s (all: {every}), {rate:.1f} pages/s; bound {bound:.1f} pages/s: {100 * rate / bound:.0f}% "
+    print(f"  fastest of {args.repeat}: {figures['seconds']:.1f} s (all: {every}), {rate:.1f} pages/s; "
+          f"bound {bound:.1f} pages/s: {100 * rate / bound:.0f}% "
           f"of the bound; {figures['articles'] / figures['seconds']:.1f} articles/s")
     print(f"  the server saw {figures['concurrency']:.2f} requests in flight on average (of {args.connections}) "
           f"while answering {figures['answered']:.0f}")

@@ -1,5 +1,5 @@
 """The Prefect flows: `ingest` (read every source, store what is new, send after-ingest digests), `backfill` (a date
-range, resumable and re-runnable) and `digest`. Tasks sit at the grain of a source, never one per article; each flow run loads the
+range, resumable) and `digest`. Tasks sit at the grain of a source, never one per article; each flow run loads the
 configuration once and hands every task only the plain values it reads."""
 
 from __future__ import annotations

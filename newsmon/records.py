@@ -108,7 +108,8 @@ class BackfillDay:
 
     def summary(self) -> str:
         if self.earlier:
-            return f"{self.source} {self.day}: finished earlier ({self.found} found, {self.stored} stored); not read again"
+            return (f"{self.source} {self.day}: finished earlier ({self.found} found, {self.stored} stored); "
+                    "not read again")
         parts = [f"{self.found} found", f"{self.stored} stored", f"{self.known} already known", f"{self.failed} failed"]
         if self.capped:
             parts.append(f"{self.capped} over max_articles_per_day, not read")

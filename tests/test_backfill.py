@@ -126,7 +126,8 @@ def test_a_broken_sitemap_and_listing_page_are_reported_by_source_and_url_and_ot
     db: Database, tagger, site: ArchiveSite
 ) -> None:
     broken_day, listing_day = IN_RANGE[0], IN_RANGE[1]
-    site.server.add(site.sitemap_path(broken_day), Reply(body=b"<urlset><url><loc>http://x/1</lo", content_type="text/xml"))
+    cut_short = Reply(body=b"<urlset><url><loc>http://x/1</lo", content_type="text/xml")
+    site.server.add(site.sitemap_path(broken_day), cut_short)
     site.break_path(site.listing_path(listing_day, 2))
     outcomes = {o.source: o for o in backfill(db, tagger, sources(site))}
     sm = {d.day: d for d in outcomes["site-sitemap"].days}
@@ -301,7 +302,7 @@ def test_the_backfill_flow_reports_per_source_and_day_with_a_progress_artifact(
     tmp_path: Path, server: LocalServer, prefect_api: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.ingest import backfill as backfill_flow
 
@@ -375,3 +376,28 @@ def test_migration_0009_adds_and_removes_backfill_days(database_url: str) -> Non
         assert "backfill_days" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_a_search_with_since_and_until_is_asked_one_day_at_a_time(db: Database, tagger, site: ArchiveSite) -> None:
+    for day in DAYS:
+        items = [{"guid": a.path, "link": site.server.url(a.path), "title": a.title,
+                  "date": a.published.strftime("%a, %d %b %Y %H:%M:%S +0900")} for a in site.sitemap[day]]
+        site.server.add(f"/search?q=KT&from={day:%Y.%m.%d}&to={day:%Y.%m.%d}",
+                        Reply(body=rss_feed(items), content_type="application/rss+xml"))
+    search = SourceConfig(name="site-search", kind="search", queries=["KT"], date_format="%Y.%m.%d",
+                          url=site.server.url("/search?q={query}&from={since}&to={until}"), allow_private=True)
+    [outcome] = backfill(db, tagger, [search])
+    assert all(d.finished and d.stored == site.per_day for d in outcome.days), [d.summary() for d in outcome.days]
+    assert sorted(stored_titles(db)) == sorted(site.expected_titles(IN_RANGE, "sitemap"))
+    asked = sorted(r.path for r in site.server.requests if r.path.startswith("/search"))
+    assert asked == [f"/search?q=KT&from={d:%Y.%m.%d}&to={d:%Y.%m.%d}" for d in IN_RANGE]
+
+
+def test_robots_txt_is_obeyed_and_its_refusals_reported(db: Database, tagger, site: ArchiveSite) -> None:
+    site.server.add("/robots.txt", Reply(body=b"User-agent: *\nDisallow: /ls/\n", content_type="text/plain"))
+    outcomes = {o.source: o for o in backfill(db, tagger, sources(site))}
+    assert not any(r.path.startswith("/ls/") for r in site.server.requests)
+    listing_days = outcomes["site-list"].days
+    assert all(not d.finished and d.failed == site.per_day for d in listing_days)
+    assert "robots.txt" in listing_days[0].errors[0].reason
+    assert all(d.finished for d in outcomes["site-sitemap"].days)
