@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -222,8 +222,9 @@ class _Backfill:
         outcome.out_of_range = report.out_of_range
         outcome.failed = len(outcome.errors)
         # A day with a page that could not be read is read again by the next backfill (only what is not stored yet
-        # is fetched again); a capped day is finished: the cap is the configured bound, not a failure.
-        outcome.finished = not outcome.errors
+        # is fetched again), and so is a day not over yet in the zone (today: more will be published); a capped day
+        # is finished: the cap is the configured bound, not a failure.
+        outcome.finished = not outcome.errors and outcome.day < datetime.now(self.zone).date()
         await asyncio.to_thread(self._record, outcome)
         return outcome
 

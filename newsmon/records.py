@@ -89,7 +89,7 @@ class BackfillDay:
     `found`: links the archive gave for the day; `known`: of those, already stored (not fetched again);
     `stored`: new articles stored; `failed`: pages that could not be read (listing pages, sitemaps, articles);
     `capped`: links beyond the source's max_articles_per_day; `out_of_range`: read, but the page's own published time
-    falls outside the backfill's range. `finished` means nothing failed: the day is not read again. `earlier` marks
+    falls outside the backfill's range. `finished` means nothing failed and the day is over: it is not read again. `earlier` marks
     a day finished by an earlier run and skipped now.
     """
 

@@ -401,3 +401,17 @@ def test_robots_txt_is_obeyed_and_its_refusals_reported(db: Database, tagger, si
     assert all(not d.finished and d.failed == site.per_day for d in listing_days)
     assert "robots.txt" in listing_days[0].errors[0].reason
     assert all(d.finished for d in outcomes["site-sitemap"].days)
+
+
+def test_today_is_not_finished_so_the_next_backfill_reads_it_again(db: Database, tagger, server: LocalServer  # noqa: F811
+                                                                   ) -> None:
+    from datetime import datetime
+
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    site = ArchiveSite(server, [today - timedelta(days=1), today], per_day=2)
+    chosen = sources(site)[:1]
+    first = backfill(db, tagger, chosen, since=today - timedelta(days=1), until=today)
+    assert [(d.day, d.finished) for d in first[0].days] == [(today - timedelta(days=1), True), (today, False)]
+    again = backfill(db, tagger, chosen, since=today - timedelta(days=1), until=today)
+    assert [(d.day, d.earlier) for d in again[0].days] == [(today - timedelta(days=1), True), (today, False)]
+    assert again[0].days[1].known == 2 and again[0].stored == 0
