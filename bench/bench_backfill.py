@@ -14,7 +14,8 @@ The bound: one host, so at most `connections` requests are in flight and each ta
 most one per `per_host_delay`: bound = min(connections / latency, 1 / per_host_delay) pages per second (80/s for
 4 connections at 50 ms). Reported, for the fastest of `--repeat` runs (the machine may be shared): pages (sitemaps
 and articles) per second over the whole run and its share of the bound (the goal is >= 90%), articles per second, the
-mean number of requests the server saw in flight, CPU per page, and memory: the peak resident set size of the
+mean number of requests the server saw in flight, the rate of the same pages over raw sockets (what the machine
+allows at the moment, without HTTP library, parsing or storing), CPU per page, and memory: the peak resident set size of the
 process, and with `--tracemalloc` the peak of Python allocations during the run (a slower, separate pass).
 `--no-store` fetches and extracts only, to show what storing and tagging cost.
 """
@@ -127,6 +128,33 @@ def serve(articles: int, days: int, latency: float, ports: multiprocessing.Queue
     asyncio.run(main())
 
 
+def bare_rate(port: int, args: argparse.Namespace) -> float:
+    """The article pages over raw keep-alive sockets with no HTTP library, parsing or storing, `connections` at a
+    time: what this machine and the server allow right now (on a busy machine, less than the bound)."""
+    paths = [f"/news/{FIRST_DAY + timedelta(days=i % args.days):%Y%m%d}/{i}.html" for i in range(args.articles)]
+
+    async def worker(mine: list[str]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for path in mine:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length"))
+            await reader.readexactly(length)
+        writer.close()
+
+    async def main() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(paths[i :: args.connections]) for i in range(args.connections)))
+        return len(paths) / (time.perf_counter() - started)
+
+    rate = asyncio.run(main())
+    import httpx
+
+    httpx.get(f"http://127.0.0.1:{port}/_stats", trust_env=False)  # the server's counts start again
+    return rate
+
+
 def run(args: argparse.Namespace, port: int, folder: Path) -> dict[str, float]:
     from app.config import load_config
     from ingest.backfill import run_backfill
@@ -190,6 +218,7 @@ def main() -> None:
     server.start()
     try:
         port = ports.get(timeout=60)
+        bare = bare_rate(port, args)
         runs = []
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(prefix="newsmon-bench-backfill-") as folder:
@@ -211,6 +240,9 @@ def main() -> None:
     print(f"  fastest of {args.repeat}: {figures['seconds']:.1f} s (all: {every}), {rate:.1f} pages/s; "
           f"bound {bound:.1f} pages/s: {100 * rate / bound:.0f}% "
           f"of the bound; {figures['articles'] / figures['seconds']:.1f} articles/s")
+    print(f"  for comparison, the same article pages over raw sockets (no HTTP library, no parsing, no storing): "
+          f"{bare:.1f} pages/s, {100 * bare / bound:.0f}% of the bound; the backfill reached {100 * rate / bare:.0f}% "
+          "of that")
     print(f"  the server saw {figures['concurrency']:.2f} requests in flight on average (of {args.connections}) "
           f"while answering {figures['answered']:.0f}")
     print(f"  CPU {figures['cpu']:.1f} s ({1000 * figures['cpu'] / figures['pages']:.1f} ms per page; "
