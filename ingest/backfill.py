@@ -236,7 +236,9 @@ class _Backfill:
         return {by_key[key] for key in stored}
 
     def _record(self, day: BackfillDay) -> None:
-        with self.context.db.session() as session:
+        # Under the lock the pipeline's writes take: on SQLite a write transaction that starts while another one
+        # commits fails at once ("database is locked"), whatever the busy timeout.
+        with self.context.index.lock, self.context.db.session() as session:
             record_day(session, day)
 
     # -- feeds and other web sources, read once --------------------------------------------------------------------
