@@ -64,7 +64,8 @@ class SourceBackfill:
 
     @property
     def failed(self) -> bool:
-        return self.failure is not None or any(not d.finished for d in self.days)
+        """Whether anything of this source could not be read (today, unfinished because it is not over, is not)."""
+        return self.failure is not None or any(d.failed for d in self.days)
 
     def lines(self) -> list[str]:
         out = [d.summary() for d in self.days]

@@ -415,3 +415,4 @@ def test_today_is_not_finished_so_the_next_backfill_reads_it_again(db: Database,
     again = backfill(db, tagger, chosen, since=today - timedelta(days=1), until=today)
     assert [(d.day, d.earlier) for d in again[0].days] == [(today - timedelta(days=1), True), (today, False)]
     assert again[0].days[1].known == 2 and again[0].stored == 0
+    assert not again[0].failed  # unfinished is not failed
