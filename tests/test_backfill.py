@@ -416,3 +416,20 @@ def test_today_is_not_finished_so_the_next_backfill_reads_it_again(db: Database,
     assert [(d.day, d.earlier) for d in again[0].days] == [(today - timedelta(days=1), True), (today, False)]
     assert again[0].days[1].known == 2 and again[0].stored == 0
     assert not again[0].failed  # unfinished is not failed
+
+
+def test_the_terminal_display_counts_days_per_source(capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.progress import BackfillDisplay
+    from newsmon.records import BackfillDay
+
+    display = BackfillDisplay(artifact=False, terminal=True)
+    try:
+        display.start("a", 2)
+        display.start("b", 2)
+        display.day_done(BackfillDay("a", SINCE))
+        assert display.fraction == 0.25
+        display.day_done(BackfillDay("a", UNTIL))
+        display.day_done(BackfillDay("b", SINCE, earlier=True))
+        assert display.fraction == 0.75
+    finally:
+        display.close()
