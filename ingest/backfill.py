@@ -169,7 +169,8 @@ class _Backfill:
         done: dict[date, BackfillDay] = {}
         if not self.refresh:
             done = await asyncio.to_thread(self._finished, source.name)
-        reader = ArchiveReader(source, self.fetcher, self.zone, watch_terms=self.watch_terms)
+        reader = ArchiveReader(source, self.fetcher, self.zone, watch_terms=self.watch_terms,
+                               days=(self.days[0], self.days[-1]))
         # `days_at_once` days fetch their articles at a time. As many days again are in hand: their listings are
         # read ahead and a fetched day stores (tags) while the next ones fetch, so the connections never wait for a
         # day to start or to be stored, and memory stays bounded.
@@ -200,7 +201,7 @@ class _Backfill:
         """The day's links not stored yet, within the source's cap (errors and counts recorded on the day)."""
         listing = await reader.day_links(day)
         outcome = BackfillDay(source.name, day, found=len(listing.links), pages=listing.pages,
-                              errors=list(listing.errors))
+                              undated=listing.undated, errors=list(listing.errors))
         known = await asyncio.to_thread(self._known, listing.links)
         wanted = [link for link in listing.links if link.url not in known]
         outcome.known = len(listing.links) - len(wanted)

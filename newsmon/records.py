@@ -101,6 +101,8 @@ class BackfillDay:
     failed: int = 0
     capped: int = 0
     out_of_range: int = 0
+    # Sitemap entries without any date, in sitemaps not named for a day: they cannot be placed on a day.
+    undated: int = 0
     pages: int = 0
     finished: bool = False
     earlier: bool = False
@@ -115,4 +117,6 @@ class BackfillDay:
             parts.append(f"{self.capped} over max_articles_per_day, not read")
         if self.out_of_range:
             parts.append(f"{self.out_of_range} published outside the range")
+        if self.undated:
+            parts.append(f"{self.undated} sitemap entries without a date, not placed on any day")
         return f"{self.source} {self.day}: " + ", ".join(parts)

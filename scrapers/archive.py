@@ -9,7 +9,7 @@ still read.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import quote
@@ -25,8 +25,6 @@ from scrapers.listings import listing_links
 from scrapers.pages import extract_page
 from scrapers.sitemaps import Sitemap, SitemapError, parse_sitemap, url_period
 
-# Sitemaps kept parsed within one run (a month's sitemap serves each of its days); bounds memory on big indexes.
-SITEMAP_CACHE = 32
 # How deep sitemap indexes may nest (index -> year index -> month sitemap is 2).
 MAX_INDEX_DEPTH = 4
 
@@ -53,6 +51,17 @@ class DayListing:
     undated: int = 0
 
 
+@dataclass(slots=True)
+class _FiledSitemap:
+    """A sitemap as a run keeps it once read: its children, and its entries filed by day (only the run's days, so a
+    site's whole archive is never held in memory); `undated` entries could not be placed on any day."""
+
+    children: tuple[str, ...]
+    by_day: dict[date, list[ArchiveLink]]
+    undated: int
+    problem: str | None
+
+
 def day_urls(source: SourceConfig, day: date, watch_terms: list[str]) -> list[str]:
     """The URL templates of a dated listing or search source for `day`: `{date}`, `{since}` and `{until}` filled in
     (one day: since = until = day), `{query}` once per query; `{page}` is left for the pager."""
@@ -68,8 +77,9 @@ def day_urls(source: SourceConfig, day: date, watch_terms: list[str]) -> list[st
 class ArchiveReader:
     """One source's archive during one backfill (or one poll): its fetches and the sitemaps parsed so far."""
 
-    def __init__(self, source: SourceConfig, fetcher: Fetcher, zone: ZoneInfo, *, watch_terms: list[str] = ()
-                 ) -> None:
+    def __init__(self, source: SourceConfig, fetcher: Fetcher, zone: ZoneInfo, *, watch_terms: list[str] = (),
+                 days: tuple[date, date] | None = None) -> None:
+        """`days` (first, last) are the days this run will ask for: a sitemap keeps only their entries."""
         if not source.archive:
             raise ValueError(f"source {source.name!r} ({source.kind}) is not a sitemap or a dated listing")
         self.source = source
@@ -77,7 +87,10 @@ class ArchiveReader:
         self.zone = zone
         self.watch_terms = list(watch_terms)
         self.private_origin = origin(source.url) if source.allow_private and source.url else None
-        self._sitemaps: OrderedDict[str, Sitemap | SourceError] = OrderedDict()
+        self.days = days
+        # Every sitemap read in this run, once (a month's sitemap serves each of its days; an index's undated
+        # children serve every day), with only the run's days' entries kept.
+        self._sitemaps: dict[str, _FiledSitemap | SourceError] = {}
         self._sitemap_locks: dict[str, asyncio.Lock] = {}
 
     async def day_links(self, day: date) -> DayListing:
@@ -140,39 +153,49 @@ class ArchiveReader:
                     continue  # an index split by day or month: only the sitemaps that can hold this day
                 if depth + 1 <= MAX_INDEX_DEPTH:
                     queue.append((child, depth + 1))
-            named_for_day = url_period(url) == (day, day)
-            for entry in found.entries:
-                if entry.published_at is None:
-                    if named_for_day:
-                        listing.links.append(ArchiveLink(entry.url, None, entry.title))
-                    else:
-                        listing.undated += 1
-                elif entry.published_at.astimezone(self.zone).date() == day:
-                    listing.links.append(ArchiveLink(entry.url, entry.published_at, entry.title))
+            listing.links += found.by_day.get(day, [])
+            listing.undated += found.undated
 
-    async def _sitemap(self, url: str, listing: DayListing) -> Sitemap | SourceError:
-        """The parsed sitemap at `url`, fetched once per run (failures too: a broken sitemap is reported for every
-        day it would have served, without asking the site again)."""
+    async def _sitemap(self, url: str, listing: DayListing) -> _FiledSitemap | SourceError:
+        """The sitemap at `url`, fetched once per run (failures too: a broken sitemap is reported for every day it
+        would have served, without asking the site again)."""
         lock = self._sitemap_locks.setdefault(url, asyncio.Lock())
         async with lock:
             if url in self._sitemaps:
-                self._sitemaps.move_to_end(url)
                 return self._sitemaps[url]
             listing.pages += 1
             try:
                 response = await self._fetch(url, "sitemap")
-                found: Sitemap | SourceError = await asyncio.to_thread(
+                parsed = await asyncio.to_thread(
                     parse_sitemap, response.content, response.url, zone=self.zone,
                     max_bytes=self.fetcher.settings.max_bytes, content_type=response.content_type)
+                found: _FiledSitemap | SourceError = self._file(url, parsed)
             except FetchError as exc:
                 found = SourceError(self.source.name, exc.url, exc.reason)
             except SitemapError as exc:
                 found = SourceError(self.source.name, url, str(exc))
             self._sitemaps[url] = found
-            while len(self._sitemaps) > SITEMAP_CACHE:
-                self._sitemaps.popitem(last=False)
             self._sitemap_locks.pop(url, None)
             return found
+
+    def _file(self, url: str, sitemap: Sitemap) -> _FiledSitemap:
+        """File a sitemap's entries by their day in the zone, keeping only the run's days. An entry without a date
+        belongs to the day the sitemap is named for, if it is named for one; otherwise it cannot be placed."""
+        period = url_period(url)
+        named_day = period[0] if period is not None and period[0] == period[1] else None
+        by_day: dict[date, list[ArchiveLink]] = {}
+        undated = 0
+        for entry in sitemap.entries:
+            if entry.published_at is not None:
+                day = entry.published_at.astimezone(self.zone).date()
+            elif named_day is not None:
+                day = named_day
+            else:
+                undated += 1
+                continue
+            if self.days is None or self.days[0] <= day <= self.days[1]:
+                by_day.setdefault(day, []).append(ArchiveLink(entry.url, entry.published_at, entry.title))
+        return _FiledSitemap(sitemap.children, by_day, undated, sitemap.problem)
 
     # -- dated listings and searches -------------------------------------------------------------------------------
 

@@ -164,8 +164,9 @@ class _SourceReader:
     async def _read_archive(self) -> SourceResult:
         """A sitemap or dated listing on a poll: yesterday's and today's links (in the configured zone) not read on
         an earlier poll."""
-        reader = ArchiveReader(self.source, self.fetcher, self.zone, watch_terms=self.watch_terms)
         today = datetime.now(self.zone).date()
+        reader = ArchiveReader(self.source, self.fetcher, self.zone, watch_terms=self.watch_terms,
+                               days=(today - timedelta(days=1), today))
         links: dict[str, ArchiveLink] = {}
         failures: list[SourceError] = []
         for day in (today - timedelta(days=1), today):

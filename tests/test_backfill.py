@@ -433,3 +433,30 @@ def test_the_terminal_display_counts_days_per_source(capsys: pytest.CaptureFixtu
         assert display.fraction == 0.75
     finally:
         display.close()
+
+
+def test_an_index_of_undated_sitemaps_is_read_once_for_the_whole_range(db: Database, tagger, site: ArchiveSite
+                                                                       ) -> None:
+    """Big sites number their sitemaps (sitemap-1.xml, ...) instead of dating them: every day needs every one of
+    them, so each is fetched once per run and only the range's entries are kept."""
+    server = site.server
+    entries = {1: DAYS[:3], 2: DAYS[3:]}
+    children = []
+    for number, days in entries.items():
+        urls = "".join(f"<url><loc>{server.url(a.path)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>"
+                       for d in days for a in site.sitemap[d])
+        undated = f"<url><loc>{server.url('/about.html')}</loc></url>" if number == 1 else ""
+        server.add(f"/numbered/sitemap-{number}.xml", Reply(
+            body=('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                  f"{urls}{undated}</urlset>").encode(), content_type="application/xml"))
+        children.append(f"<sitemap><loc>{server.url(f'/numbered/sitemap-{number}.xml')}</loc></sitemap>")
+    server.add("/numbered/index.xml", Reply(body=(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(children) + "</sitemapindex>").encode(), content_type="application/xml"))
+    numbered = SourceConfig(name="numbered", kind="sitemap", url=server.url("/numbered/index.xml"),
+                            allow_private=True)
+    [outcome] = backfill(db, tagger, [numbered])
+    assert sorted(stored_titles(db)) == sorted(site.expected_titles(IN_RANGE, "sitemap"))
+    assert [server.hits(f"/numbered/sitemap-{n}.xml") for n in (1, 2)] == [1, 1]
+    assert all(d.finished and d.undated == 1 for d in outcome.days)
+    assert "1 sitemap entries without a date" in outcome.days[0].summary()
