@@ -198,7 +198,8 @@ def run(args: argparse.Namespace, port: int, folder: Path) -> dict[str, float]:
     failed = sum(d.failed for d in outcome.days)
     return {"seconds": seconds, "pages": pages, "articles": sum(d.found for d in outcome.days),
             "stored": sum(d.stored for d in outcome.days), "failed": failed, "traced_peak_mb": peak / 2**20,
-            "cpu": cpu, "concurrency": float(area) / float(span), "answered": float(count)}
+            "cpu": cpu, "concurrency": float(area) / float(span), "answered": float(count),
+            "span": float(span)}
 
 
 def main() -> None:
@@ -244,7 +245,7 @@ def main() -> None:
           f"{bare:.1f} pages/s, {100 * bare / bound:.0f}% of the bound; the backfill reached {100 * rate / bare:.0f}% "
           "of that")
     print(f"  the server saw {figures['concurrency']:.2f} requests in flight on average (of {args.connections}) "
-          f"while answering {figures['answered']:.0f}")
+          f"while answering {figures['answered']:.0f} in {figures['span']:.1f} s (first request to last answer)")
     print(f"  CPU {figures['cpu']:.1f} s ({1000 * figures['cpu'] / figures['pages']:.1f} ms per page; "
           f"{figures['cpu'] / figures['seconds']:.2f} of a core)")
     traced = f", peak Python allocations during the run {figures['traced_peak_mb']:.1f} MB" if args.tracemalloc else ""
