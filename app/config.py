@@ -16,7 +16,7 @@ from dedupe.settings import DedupeSettings
 from newsmon.errors import ConfigError
 from newsmon.cron import check_cron
 from newsmon.zones import check_timezone
-from scrapers.config import FetchSettings, SourceConfig
+from scrapers.config import BackfillSettings, FetchSettings, SourceConfig
 from tagging.rules import Watchlist
 
 CONFIG_ENV = "NEWSMON_CONFIG"
@@ -78,6 +78,8 @@ class Config(Strict):
     storage: StorageConfig = StorageConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     fetch: FetchSettings = FetchSettings()
+    # A backfill's own connection limit and days at once, within [fetch] (docs/backfill.md).
+    backfill: BackfillSettings = BackfillSettings()
     # The near-duplicate and story thresholds (dedupe.settings documents each); the defaults suit Korean news.
     dedupe: DedupeSettings = DedupeSettings()
     sources: list[SourceConfig] = []

@@ -173,10 +173,12 @@ def backfill(
     until: Annotated[str, typer.Option(help="last day, YYYY-MM-DD, inclusive")],
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
     digest: Annotated[bool, typer.Option("--digest/--no-digest", help="also send digests of what it finds")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="read days an earlier backfill finished again")] = False,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Load the articles published in a date range; re-running it stores nothing twice."""
+    """Load the articles published in a date range: sitemaps and dated listings day by day (a backfill stopped at any
+    point continues where it stopped), feeds as far back as they reach. Re-running it stores nothing twice."""
     _use(config, verbose)
     first, last = _day(since), _day(until)
     if last < first:
@@ -191,9 +193,11 @@ def backfill(
         from flows.ingest import backfill as backfill_flow
 
         summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"],
-                                send_digest=digest)
+                                send_digest=digest, refresh=refresh)
     _echo_reports(summary)
     typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
+    if summary["failed"]:
+        typer.echo(f"backfill: not finished for {summary['failed']}; run it again to retry what failed", err=True)
     _exit(run_exit_code(summary["failed"], summary.get("digests") or []))
 
 

@@ -1,6 +1,6 @@
 """The Prefect flows: `ingest` (read every source, store what is new, check for spikes, send after-ingest digests),
-`backfill` (a date range, re-runnable), `digest` and `spikes`. Tasks sit at the grain of a source, never one per article; each flow run loads the
-configuration once and hands every task only the plain values it reads."""
+`backfill` (a date range, resumable), `digest` and `spikes`. Tasks sit at the grain of a source, never one per article;
+each flow run loads the configuration once and hands every task only the plain values it reads."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from prefect.states import Failed, State
 from alerts.config import Subscription
 from app.config import Config, load_config
 from flows import resources
+from ingest.backfill import SourceBackfill
 from ingest.pipeline import DateRange, IngestReport, store_source_result
 from newsmon.errors import NewsmonError
-from newsmon.records import SourceResult
-from scrapers.config import LOCAL_KINDS, FetchSettings, SourceConfig
+from newsmon.records import BackfillDay, SourceResult
+from scrapers.config import LOCAL_KINDS, BackfillSettings, FetchSettings, SourceConfig
 from scrapers.local import read_local
 
 
@@ -29,11 +30,11 @@ def read_local_source(source: SourceConfig, path: Path, zone: str) -> SourceResu
 
 
 @task(name="fetch-web-sources", cache_policy=NO_CACHE)
-def fetch_web_sources(sources: list[SourceConfig], settings: FetchSettings, watch_terms: list[str]
-                      ) -> list[SourceResult]:
+def fetch_web_sources(sources: list[SourceConfig], settings: FetchSettings, watch_terms: list[str],
+                      zone: str = "Asia/Seoul") -> list[SourceResult]:
     from ingest.web import fetch_all
 
-    return fetch_all(resources.current_ingest().db, sources, settings, watch_terms)
+    return fetch_all(resources.current_ingest().db, sources, settings, watch_terms, zone)
 
 
 @task(name="store-source", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -52,7 +53,7 @@ def ingest_sources(config: Config, names: list[str] | None, date_range: DateRang
         results = [read_local_source(s, config.resolve_path(s.path), zone) for s in local if s.path is not None]
         fetched: list[SourceResult] = []
         if web:
-            fetched = fetch_web_sources(web, config.fetch, config.search_terms())
+            fetched = fetch_web_sources(web, config.fetch, config.search_terms(), zone)
         reports = []
         for result in results + fetched:
             report = store_source(result, date_range)
@@ -145,16 +146,72 @@ def ingest(config_path: str | None = None, sources: list[str] | None = None, sen
     return summary
 
 
+@task(name="backfill-web-sources", cache_policy=NO_CACHE)
+def backfill_web_sources(sources: list[SourceConfig], since: date, until: date, zone: str, fetch: FetchSettings,
+                         settings: BackfillSettings, watch_terms: list[str], refresh: bool) -> list[SourceBackfill]:
+    """Backfill the web sources: archives day by day (resumable), feeds and pages once with what they can reach."""
+    from flows.progress import BackfillDisplay
+    from ingest.backfill import run_backfill
+
+    display = BackfillDisplay()
+    try:
+        return run_backfill(resources.current_ingest(), sources, since, until, zone=zone, fetch=fetch,
+                            settings=settings, watch_terms=watch_terms, refresh=refresh, progress=display)
+    finally:
+        display.close()
+
+
 @flow(name="backfill")
 def backfill(since: date, until: date, sources: list[str] | None = None, config_path: str | None = None,
-             send_digest: bool = False) -> dict[str, Any]:
-    """Load the articles published between `since` and `until` (whole days, inclusive) from the chosen sources.
-    Re-running it stores nothing twice. Digests are not sent unless asked: backfilled matches are old news."""
+             send_digest: bool = False, refresh: bool = False) -> dict[str, Any]:
+    """Load the articles published between `since` and `until` (whole days in the configured zone, inclusive) from
+    the chosen sources: sitemaps and dated listings day by day, resumably (`refresh` re-reads finished days); feeds
+    and other sources once, saying how far back they reach. Re-running it stores nothing twice. Digests are not sent
+    unless asked: backfilled matches are old news."""
     if until < since:
         raise ValueError(f"backfill: until ({until}) is before since ({since})")
     config = load_config(config_path)
-    reports = ingest_sources(config, sources, DateRange.days(since, until, config.schedule.timezone))
+    chosen = config.selected_sources(sources)
+    local = [s.name for s in chosen if s.kind in LOCAL_KINDS]
+    web = [s for s in chosen if s.kind not in LOCAL_KINDS]
+    zone = config.schedule.timezone
+    reports = ingest_sources(config, local, DateRange.days(since, until, zone)) if local else []
     summary = _summary(reports)
+    summary["days"] = {}
+    if web:
+        with resources.ingest_run(config):
+            outcomes = backfill_web_sources(web, since, until, zone, config.fetch, config.backfill,
+                                            config.search_terms(), refresh)
+        logger = get_run_logger()
+        for outcome in outcomes:
+            for line in outcome.lines():
+                (logger.error if "failed:" in line or "FAILED" in line else logger.info)("%s", line)
+            if outcome.failure:
+                logger.error("%s", outcome.failure)
+        summary["new"] += sum(o.stored for o in outcomes)
+        summary["sources"].update({o.source: "\n".join(o.lines() + ([str(o.failure)] if o.failure else []))
+                                   for o in outcomes})
+        summary["failed"] += [o.source for o in outcomes if o.failed]
+        summary["days"] = {o.source: {str(d.day): day_counts(d) for d in o.days} for o in outcomes if o.days}
+        publish_summary(outcomes)
     if send_digest:
         summary["digests"] = digest(config_path)
     return summary
+
+
+def day_counts(day: BackfillDay) -> dict[str, Any]:
+    return {"found": day.found, "stored": day.stored, "known": day.known, "failed": day.failed,
+            "capped": day.capped, "finished": day.finished, "earlier": day.earlier}
+
+
+def publish_summary(outcomes: list[SourceBackfill]) -> None:
+    """The backfill's summary as a table artifact in the Prefect UI: one row per source and day."""
+    from prefect.artifacts import create_table_artifact
+
+    rows: list[dict[str, Any]] = []
+    for o in outcomes:
+        rows += [{"source": o.source, "day": str(d.day), **day_counts(d)} for d in o.days]
+        if o.report is not None or o.failure is not None:
+            rows.append({"source": o.source, "day": "(read once)", "found": o.report.read if o.report else 0,
+                         "stored": o.report.new if o.report else 0, "note": o.note or str(o.failure or "")})
+    create_table_artifact(rows, key="backfill-summary", description="Backfill: per source and day")

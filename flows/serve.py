@@ -123,9 +123,12 @@ def build_deployments(config: Config, path: str):  # type: ignore[no-untyped-def
             parameters={**params, "when": "weekly"}, description="Digests of subscriptions with when = weekly.",
             concurrency_limit=one_at_a_time, **common,
         ),
+        # Backfills queue behind each other (one at a time, never dropped) and, with serve's limit of 2 runs, leave
+        # the scheduled ingest its own slot; each backfill also fetches within [backfill] max_connections.
         backfill.to_deployment(
             "on-demand", parameters=params,
             description="Run by hand: prefect deployment run 'backfill/on-demand' -p since=YYYY-MM-DD -p until=YYYY-MM-DD",
+            concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
             **common,
         ),
     ]

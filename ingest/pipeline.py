@@ -36,6 +36,8 @@ class IngestReport:
     already_stored: int = 0
     repeated_in_batch: int = 0
     out_of_range: int = 0
+    # Left out of a date range because they carry no published time (undated files, pages that state none).
+    undated: int = 0
     near_duplicates: int = 0
     joined_stories: int = 0
     tagged: int = 0
@@ -59,13 +61,15 @@ class IngestReport:
             parts.append(f"{self.near_duplicates} of the new are near-duplicates")
         if self.out_of_range:
             parts.append(f"{self.out_of_range} outside the date range")
+        if self.undated:
+            parts.append(f"{self.undated} without a published time, so outside any date range")
         if self.errors:
             parts.append(f"{len(self.errors)} skipped with errors")
         return f"{self.source}: " + ", ".join(parts)
 
     def merge(self, other: "IngestReport") -> None:
         """Add another report of the same source (a later chunk of one file, say) to this one."""
-        for name in ("read", "new", "already_stored", "repeated_in_batch", "out_of_range", "near_duplicates",
+        for name in ("read", "new", "already_stored", "repeated_in_batch", "out_of_range", "undated", "near_duplicates",
                      "joined_stories", "tagged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.new_ids.extend(other.new_ids)
@@ -135,7 +139,8 @@ def store_source_result(
     articles = [bounded(a) for a in result.articles]
     if date_range is not None:
         in_range = [a for a in articles if a.published_at in date_range]
-        report.out_of_range = len(articles) - len(in_range)
+        report.undated = sum(1 for a in articles if a.published_at is None)
+        report.out_of_range = len(articles) - len(in_range) - report.undated
         articles = in_range
     report.read = len(result.articles)
     for batch in batched(articles, BATCH_SIZE):

@@ -14,7 +14,8 @@ from scrapers.web import read_web_sources_sync
 
 
 def fetch_all(
-    db: Database, sources: list[SourceConfig], settings: FetchSettings, watch_terms: Sequence[str]
+    db: Database, sources: list[SourceConfig], settings: FetchSettings, watch_terms: Sequence[str],
+    zone: str = "Asia/Seoul",
 ) -> list[SourceResult]:
     """Read every web source once (concurrently, politely) from its remembered state; one result per source.
 
@@ -26,7 +27,7 @@ def fetch_all(
     with db.session() as session:
         states = load_states(session, [s.name for s in sources])
     try:
-        return read_web_sources_sync(sources, settings, states, watch_terms=list(watch_terms))
+        return read_web_sources_sync(sources, settings, states, watch_terms=list(watch_terms), zone=zone)
     except Exception as exc:  # the reader reports per source; this is only a last guard for the flow
         reason = f"web sources could not be read: unexpected {type(exc).__name__}: {exc}"
         return [SourceResult(source=s.name, kind=s.kind, failure=SourceError(s.name, s.url or "", reason))

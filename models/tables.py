@@ -1,11 +1,13 @@
-"""SQLAlchemy 2 typed ORM models: sources, articles, tags, digests and their per-channel deliveries."""
+"""SQLAlchemy 2 typed ORM models: sources, articles, tags, digests and their per-channel deliveries, backfill days."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -200,3 +202,27 @@ class SpikeRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_spikes_subscription_label", "subscription", "kind", "label", "detected_at"),)
+
+class BackfillDayRow(Base):
+    """One day of one source's backfill, once read: what it found, stored, already knew and failed to read.
+    `finished` is true when every listing page, sitemap and article of the day was read; a finished day is not read
+    again (unless asked with --refresh), an unfinished one is read again by the next backfill."""
+
+    __tablename__ = "backfill_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    known: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # Links beyond the source's max_articles_per_day (not read) and listing pages or sitemaps fetched.
+    capped: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    # The first few errors, one "URL: reason" per line.
+    errors: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("source", "day", name="uq_backfill_days_source_day"),)

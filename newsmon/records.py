@@ -4,7 +4,7 @@ yielded and the state remembered between its polls."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 TagKind = Literal["company", "topic"]
@@ -80,3 +80,43 @@ class SourceResult:
     failure: SourceError | None = None
     not_modified: bool = False
     state: SourceState | None = None
+
+
+@dataclass(slots=True)
+class BackfillDay:
+    """What a backfill did for one source on one day (a day in the configured zone).
+
+    `found`: links the archive gave for the day; `known`: of those, already stored (not fetched again);
+    `stored`: new articles stored; `failed`: pages that could not be read (listing pages, sitemaps, articles);
+    `capped`: links beyond the source's max_articles_per_day; `out_of_range`: read, but the page's own published time
+    falls outside the backfill's range. `finished` means nothing failed and the day is over: it is not read again. `earlier` marks
+    a day finished by an earlier run and skipped now.
+    """
+
+    source: str
+    day: date
+    found: int = 0
+    stored: int = 0
+    known: int = 0
+    failed: int = 0
+    capped: int = 0
+    out_of_range: int = 0
+    # Sitemap entries without any date, in sitemaps not named for a day: they cannot be placed on a day.
+    undated: int = 0
+    pages: int = 0
+    finished: bool = False
+    earlier: bool = False
+    errors: list[SourceError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.earlier:
+            return (f"{self.source} {self.day}: finished earlier ({self.found} found, {self.stored} stored); "
+                    "not read again")
+        parts = [f"{self.found} found", f"{self.stored} stored", f"{self.known} already known", f"{self.failed} failed"]
+        if self.capped:
+            parts.append(f"{self.capped} over max_articles_per_day, not read")
+        if self.out_of_range:
+            parts.append(f"{self.out_of_range} published outside the range")
+        if self.undated:
+            parts.append(f"{self.undated} sitemap entries without a date, not placed on any day")
+        return f"{self.source} {self.day}: " + ", ".join(parts)

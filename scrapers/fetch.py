@@ -34,12 +34,13 @@ from scrapers.robots import RobotsRules, rules_from_response
 from scrapers.transport import ACCEPT_ENCODING, environment_proxy, host_transport
 
 # What a request is for decides which Content-Types are acceptable and what we ask for.
-Purpose = Literal["feed", "html", "robots"]
+Purpose = Literal["feed", "html", "robots", "sitemap"]
 
 _ACCEPT = {
     "feed": "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     "html": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
     "robots": "text/plain, */*;q=0.5",
+    "sitemap": "application/xml, text/xml, application/gzip;q=0.9, text/plain;q=0.8, */*;q=0.5",
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -77,6 +78,9 @@ def acceptable_content_type(content_type: str, purpose: Purpose) -> bool:
         return True
     if purpose == "html":
         return media in ("text/html", "application/xhtml+xml")
+    if purpose == "sitemap":
+        # XML, a gzip-compressed .xml.gz, or a plain-text list of URLs; the sitemap parser decides.
+        return "xml" in media or "gzip" in media or media.startswith("text/")
     if purpose == "feed":
         # Korean sites often serve RSS as text/html or text/plain; the parser decides.
         return "xml" in media or "rss" in media or "atom" in media or media.startswith("text/")
@@ -319,9 +323,8 @@ class Fetcher:
         if status >= 400 or status < 200:
             raise HTTPStatusError(source, url, f"HTTP {status} {response.reason_phrase}".rstrip(), status)
         if not acceptable_content_type(content_type, purpose):
-            raise UnexpectedContentType(
-                source, url, f"Content-Type {content_type!r} is not {'a feed' if purpose == 'feed' else 'HTML'}"
-            )
+            wanted = {"feed": "a feed", "sitemap": "a sitemap"}.get(purpose, "HTML")
+            raise UnexpectedContentType(source, url, f"Content-Type {content_type!r} is not {wanted}")
         content = await self._read_capped(response, source=source, url=url)
         return FetchedResponse(url, status, content, content_type, etag, last_modified)
 

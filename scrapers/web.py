@@ -1,20 +1,21 @@
-"""Reading configured web sources (feeds, article pages, listings, search feeds) into SourceResults."""
+"""Reading configured web sources (feeds, article pages, listings, search feeds, sitemaps) into SourceResults."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote, urldefrag, urljoin
-
-from bs4 import BeautifulSoup
+from datetime import datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from newsmon.records import Article, SourceError, SourceResult, SourceState
 from scrapers.addresses import origin
+from scrapers.archive import ArchiveLink, ArchiveReader
 from scrapers.config import FetchSettings, SourceConfig
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.feeds import FeedItem, parse_feed
 from scrapers.fetch import FetchedResponse, Fetcher
+from scrapers.listings import listing_links
 from scrapers.pages import ExtractedPage, body_and_byline, extract_page
 
 
@@ -25,17 +26,19 @@ async def read_web_sources(
     *,
     watch_terms: list[str],
     fetcher: Fetcher | None = None,
+    zone: str = "Asia/Seoul",
 ) -> list[SourceResult]:
     """Read every web source once, concurrently, through one shared fetcher; one result per source, in order.
 
     `states` holds each source's remembered state by name (missing means first poll). A source that cannot be read
     comes back with `failure` set; it never stops the others. `watch_terms` are the search-feed queries for search
-    sources that configure none.
+    sources that configure none. `zone` is the configured zone, whose today and yesterday a sitemap or dated listing
+    source reads on a poll.
     """
     if fetcher is None:
         async with Fetcher(settings) as own:
-            return await read_web_sources(sources, settings, states, watch_terms=watch_terms, fetcher=own)
-    tasks = [read_web_source(s, fetcher, states.get(s.name), watch_terms=watch_terms) for s in sources]
+            return await read_web_sources(sources, settings, states, watch_terms=watch_terms, fetcher=own, zone=zone)
+    tasks = [read_web_source(s, fetcher, states.get(s.name), watch_terms=watch_terms, zone=zone) for s in sources]
     return list(await asyncio.gather(*tasks))
 
 
@@ -45,10 +48,12 @@ def read_web_sources_sync(
     states: dict[str, SourceState],
     *,
     watch_terms: list[str],
+    zone: str = "Asia/Seoul",
 ) -> list[SourceResult]:
     """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop,
     in a worker thread when the calling thread already runs one."""
-    run = lambda: asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms))  # noqa: E731
+    run = lambda: asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms,  # noqa: E731
+                                               zone=zone))
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -58,10 +63,11 @@ def read_web_sources_sync(
 
 
 async def read_web_source(
-    source: SourceConfig, fetcher: Fetcher, state: SourceState | None, *, watch_terms: list[str] = ()
+    source: SourceConfig, fetcher: Fetcher, state: SourceState | None, *, watch_terms: list[str] = (),
+    zone: str = "Asia/Seoul",
 ) -> SourceResult:
     """Read one web source; every failure ends up in the result, never raised."""
-    reader = _SourceReader(source, fetcher, state or SourceState(), list(watch_terms))
+    reader = _SourceReader(source, fetcher, state or SourceState(), list(watch_terms), ZoneInfo(zone))
     try:
         return await reader.read()
     except FetchError as exc:
@@ -74,8 +80,10 @@ async def read_web_source(
 class _SourceReader:
     """The reading of one source in one poll: its fetches, its item errors, its seen-item memory."""
 
-    def __init__(self, source: SourceConfig, fetcher: Fetcher, state: SourceState, watch_terms: list[str]) -> None:
+    def __init__(self, source: SourceConfig, fetcher: Fetcher, state: SourceState, watch_terms: list[str],
+                 zone: ZoneInfo) -> None:
         self.source = source
+        self.zone = zone
         self.fetcher = fetcher
         self.state = state
         self.watch_terms = watch_terms
@@ -86,6 +94,8 @@ class _SourceReader:
 
     async def read(self) -> SourceResult:
         kind = self.source.kind
+        if self.source.archive:
+            return await self._read_archive()
         if kind == "rss":
             return await self._read_feed()
         if kind == "search":
@@ -150,6 +160,32 @@ class _SourceReader:
         pages = await asyncio.gather(*(self._article_from_page(link) for link in fresh))
         articles = [a for a in pages if a is not None]
         return self._result(articles, response)
+
+    async def _read_archive(self) -> SourceResult:
+        """A sitemap or dated listing on a poll: yesterday's and today's links (in the configured zone) not read on
+        an earlier poll."""
+        today = datetime.now(self.zone).date()
+        reader = ArchiveReader(self.source, self.fetcher, self.zone, watch_terms=self.watch_terms,
+                               days=(today - timedelta(days=1), today))
+        links: dict[str, ArchiveLink] = {}
+        failures: list[SourceError] = []
+        for day in (today - timedelta(days=1), today):
+            listing = await reader.day_links(day)
+            failures += listing.errors
+            for link in listing.links:
+                links.setdefault(link.url, link)
+        if failures and not links:
+            raise FetchError(self.source.name, failures[0].where, failures[0].reason)
+        self.errors += failures
+        fresh = [link for link in links.values() if link.url not in self.seen][: self.source.max_items]
+        articles: list[Article] = []
+        for link, (article, error) in zip(fresh, await asyncio.gather(*(reader.article(k) for k in fresh))):
+            if article is None:
+                self.errors.append(error)  # type: ignore[arg-type]
+                continue
+            self._mark_seen(link.url)
+            articles.append(article)
+        return self._result(articles, None)
 
     async def _read_page(self) -> SourceResult:
         assert self.source.url
@@ -285,19 +321,6 @@ class _SourceReader:
         state = SourceState(response.etag or self.state.etag, response.last_modified or self.state.last_modified,
                             self.state.seen_items)
         return SourceResult(source=self.source.name, kind=self.source.kind, not_modified=True, state=state)
-
-
-def listing_links(html: str, base_url: str, pattern: str) -> list[str]:
-    """Absolute URLs of the links on a section page that match `pattern` (re.search), first occurrence order."""
-    soup = BeautifulSoup(html, "lxml")
-    base = soup.find("base", href=True)
-    base_url = urljoin(base_url, base["href"]) if base is not None else base_url
-    wanted = re.compile(pattern)
-    return list(dict.fromkeys(
-        url for a in soup.find_all("a", href=True)
-        if (url := urldefrag(urljoin(base_url, a["href"].strip()))[0]).startswith(("http://", "https://"))
-        and wanted.search(url)
-    ))
 
 
 def _read_texts(items: list[FeedItem]) -> None:

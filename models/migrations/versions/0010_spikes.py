@@ -4,7 +4,7 @@ spikes: one row per surge told to a subscription (alerts/spikes.py): the label, 
 baseline and threshold that made it a spike, the outbox digest holding its notice, and when it was seen to end.
 
 Revision ID: 0010_spikes
-Revises: 0007_search
+Revises: 0009_backfill
 Create Date: 2026-12-02 12:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_spikes'
-down_revision = '0007_search'
+down_revision = '0009_backfill'
 branch_labels = None
 depends_on = None
 
