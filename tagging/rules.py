@@ -48,7 +48,8 @@ class Context(Strict):
     hit's end (`re.match`) and a word must start inside the reach: the hit's own phrase ("네이버 대표이사 출신",
     "생성형 AI 기반", "챗GPT 출시 이후").
     Each distinct word of `any` found there counts one, each of `patterns` that matches counts one, and an accepted
-    mention of `company` counts one; the context holds when the count reaches `min`.
+    mention of `company` counts one; the context holds when the count reaches `min` and none of `unless` is there
+    (a past-cut marker "당시" that does not hold where the sentence says "이번"/"올해").
     """
 
     any: list[Word] = []
@@ -62,6 +63,8 @@ class Context(Strict):
     company: str | None = None
     # In a company's `veto`: the names the veto applies to (only the ambiguous `MS`); empty means all of them.
     names: list[Word] = []
+    # Words that, found in the same scope, stop the context from holding.
+    unless: list[Word] = []
 
     @model_validator(mode="after")
     def _min_reachable(self) -> "Context":

@@ -92,6 +92,17 @@ def _skip_parenthetical(text: str, pos: int, end: int) -> int:
     return pos
 
 
+# Marks that open an item or a section glued into a line ("▶ 한국콜마, ...", "◇AI가 바꾼 게임의 법칙").
+_ITEM_MARKS = "▶▷◇◆■□●○"
+# A quotation of someone's words: a double-quoted stretch long enough to be speech, not a name or a title.
+_SPEECH = re.compile(r'“[^”]{16,}”|"[^"\n]{16,}"')
+
+
+def in_speech(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    """Whether text[start:end] lies inside a quotation of someone's words in its sentence."""
+    return any(m.start() < start and end <= m.end() for m in _SPEECH.finditer(text, sent_start, sent_end))
+
+
 _QUOTE_PAIRS = {"'": "'", "‘": "’", "“": "”", '"': '"', "「": "」", "『": "』", "<": ">", "《": "》"}
 
 
@@ -216,6 +227,17 @@ class _Doc:
         s, e = self.spans[self.sentence_index(pos)]
         return self.text[s:e].strip()
 
+    def paragraphs(self, first: int) -> list[int]:
+        """The paragraph of each sentence from `first` on: a new one starts at a line break or at an item or section
+        mark glued into a line (`▶`, `◇`, `■`...)."""
+        out, current = [], 0
+        for i, (s, e) in enumerate(self.spans[first:]):
+            head = self.text[s:e].lstrip()
+            if i and (s == 0 or self.text[s - 1] == "\n" or (head[:1] and head[0] in _ITEM_MARKS)):
+                current += 1
+            out.append(current)
+        return out
+
     @property
     def title_sentences(self) -> int:
         """How many of the sentences are the title's (the title is the first line)."""
@@ -247,20 +269,20 @@ class Tagger:
         # How much work Kiwi did (sentences tokenised, characters), for the benchmark.
         self.stats: Counter[str] = Counter()
         self._automaton = ahocorasick.Automaton()
-        words: set[str] = {w for ctx in watchlist.company_veto for w in ctx.any}
+        words: set[str] = {w for ctx in watchlist.company_veto for w in (*ctx.any, *ctx.unless)}
         for company in watchlist.companies.values():
             words.update(company.aliases, company.affiliates, company.exclude, company.channel, company.channel_veto)
             for ctx in company.veto:
-                words.update(ctx.any)
+                words.update(ctx.any, ctx.unless)
         for topic in watchlist.topics.values():
             words.update(topic.exclude)
             words.update(topic.related)
             for ctx in topic.passing:
-                words.update(ctx.any)
+                words.update(ctx.any, ctx.unless)
             for rule in topic.rules:
                 words.update(rule.terms)
                 for ctx in (*rule.require, *rule.veto):
-                    words.update(ctx.any)
+                    words.update(ctx.any, ctx.unless)
         for word in words:
             self._automaton.add_word(word, word)
         self._automaton.make_automaton()
@@ -421,6 +443,8 @@ class Tagger:
                 return start <= h.start < end
             return start <= h.start and h.end <= end and not (h.start == hit.start and h.end == hit.end)
 
+        if any(inside(h) for word in ctx.unless for h in doc.hits.get(word, ())):
+            return False
         count = 0
         for word in ctx.any:
             if any(inside(h) for h in doc.hits.get(word, ())):
@@ -491,6 +515,7 @@ class Tagger:
                 broad=rule.broad,
                 passing=passing,
                 subject=opens_or_subject(doc.text, hit.start, hit.end, s, e),
+                quoted=in_speech(doc.text, hit.start, hit.end, s, e),
             ))
         # A supporting word in a sentence whose standalone mentions are all passing ("오픈AI의 챗GPT가 출시된 이후")
         # shares their use.
@@ -499,7 +524,7 @@ class Tagger:
         }
         mentions = [replace(m, passing=True) if not m.standalone and m.sentence in background else m for m in mentions]
         field = {max(-1, doc.sentence_index(h.start) - n_title) for w in topic.related for h in doc.hits.get(w, ())}
-        feats = features(mentions, len(doc.spans) - n_title, field)
+        feats = features(mentions, len(doc.spans) - n_title, field, doc.paragraphs(n_title))
         score = self.salience.score(topic_id, feats)
         return TopicSalience(hits=hits, places=[h for h, _ in places], mentions=mentions, features=feats, score=score)
 
