@@ -74,7 +74,11 @@ _CLOSERS = "'\"’”」』>)]}"
 # Delimiters of an enumeration (`A, B, C`, `A·B`, `△A △B`, `A/B`).
 _LIST_MARKS = ",·△▲▷/、ㆍ"
 # What may follow an item of an enumeration or an example: `A 등`, `A 및 B`, `A나 B`, `A처럼`, `A 같은`.
-_EXAMPLE_AFTER = re.compile(r"(?:\s*등(?![\uac00-\ud7a3])|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)")
+# `등` may carry a particle (`챗GPT 등을 통해`) and follow one generic noun (`생성형 AI 기술 등`).
+_EXAMPLE_AFTER = re.compile(
+    r"(?:(?:\s*(?:기술|서비스|도구|툴|솔루션|플랫폼|모델))?\s*등(?:을|를|이|의|에|에서|으로|과|도|은)?(?![\uac00-\ud7a3])"
+    r"|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)"
+)
 # A subject or topic particle right after a term: `LLM은`, `챗GPT가`, `딥시크는`.
 _SUBJECT_AFTER = re.compile(r"(?:은|는|이|가)(?![\uac00-\ud7a3])")
 
