@@ -377,6 +377,12 @@ def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None
         "중견기업, 협력사 초청 행사"))["llm"].score
 
 
+def test_gemini_the_star_sign_is_not_the_model(tagger: Tagger) -> None:
+    assert tagger.topic_salience(article("쌍둥이자리(Gemini) 5.21~6.21 오늘은 말조심해야 해요.", "오늘의 운세")) == {}
+    assert "llm" in topics(tagger, "구글은 새 AI 모델 Gemini 3를 공개했다. Gemini 3는 추론 성능을 높였다.",
+                           "구글, 새 AI 모델 Gemini 3 공개")
+
+
 def test_a_copyright_credit_glued_to_a_sentence_is_not_a_mention(tagger: Tagger) -> None:
     body = "지역 경제 규모가 처음으로 100조 원을 넘었다.\nⓒ 구글 Gemini통계청이 발표한 추계에 따르면 1인당 소득도 늘었다."
     assert tagger.topic_salience(article(body, "지역 경제 100조 돌파")) == {}
