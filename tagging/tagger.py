@@ -497,7 +497,9 @@ class Tagger:
     def _salience(self, doc: _Doc, topic_id: str, topic: TopicRule,
                   accepted: dict[str, list[_Hit]]) -> "TopicSalience | None":
         found = self._topic_hits(doc, topic, accepted)
-        if not any(rule.alone for _, rule in found):
+        # A supporting word cannot raise the topic from the body, but a title is what the article is about
+        # ("소프트뱅크, 오픈AI에 400억달러 투자 완료", "中, 정서교류 AI챗봇 감독 강화").
+        if not any(rule.alone or h.start < doc.title_end for h, rule in found):
             return None
         hits = [h for h, _ in found]
         if self._weight(doc, hits, topic.title_weight) < topic.min_hits:

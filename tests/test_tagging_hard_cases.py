@@ -360,8 +360,9 @@ def _about_something_else(sentence: str) -> str:
     "한 참석자는 \"요즘은 챗GPT 등을 통해 자료를 쉽게 찾는다\"고 말했다.",
     "새 차에는 생성형 인공지능(AI) 기술 등 편의 사양이 대거 들어갔다.",
     "생성형 인공지능 챗GPT가 상용화되기 시작한 게 2022년인데 그 뒤로 채용 문의가 늘었다.",
+    "대표의 옛 동료가 세운 AI 검색 스타트업 퍼플렉시티의 기업가치도 200억달러로 뛰었다.",
 ], ids=["the base of something else", "a cause", "a credential", "a chip's workload", "an expectation",
-        "an example with a particle", "an example after a generic noun", "the launch year"])
+        "an example with a particle", "an example after a generic noun", "the launch year", "a valuation"])
 def test_a_term_used_for_something_else_is_a_passing_mention(tagger: Tagger, sentence: str) -> None:
     salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
     assert salience["llm"].mentions and all(m.passing for m in salience["llm"].mentions)
@@ -375,6 +376,16 @@ def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None
     assert salience.score > tagger.topic_salience(article(_about_something_else(
         "이 회사가 설계한 가속기 칩은 대형언어모델(LLM)을 GPU보다 10배 빠르게 구동한다."),
         "중견기업, 협력사 초청 행사"))["llm"].score
+
+
+def test_a_supporting_word_in_the_title_makes_a_candidate_but_not_in_the_body(tagger: Tagger) -> None:
+    body = "\n".join([
+        "일본 투자회사가 오픈AI에 약속한 400억달러 투자를 마쳤다.",
+        "투자회사는 지난주 마지막 225억달러를 오픈AI에 보냈다.",
+        "오픈AI는 이 돈으로 데이터센터와 연구 인력을 늘린다.",
+    ])
+    assert "llm" in topics(tagger, body, "투자회사, 오픈AI에 400억달러 투자 완료")
+    assert tagger.topic_salience(article(body, "투자회사, 400억달러 투자 완료")) == {}
 
 
 def test_gemini_the_star_sign_is_not_the_model(tagger: Tagger) -> None:
