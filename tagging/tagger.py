@@ -512,7 +512,7 @@ class Tagger:
             s, e = doc.spans[index]
             # A title is what the article is about by definition: only body mentions can be passing.
             passing = index >= n_title and (in_enumeration(doc.text, hit.start, hit.end, s, e) or any(
-                self._holds(doc, c, hit, accepted) for c in topic.passing
+                (not c.names or hit.word in c.names) and self._holds(doc, c, hit, accepted) for c in topic.passing
             ))
             mentions.append(Mention(
                 sentence=index - n_title if index >= n_title else -1,

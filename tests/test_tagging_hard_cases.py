@@ -369,6 +369,15 @@ def test_a_term_used_for_something_else_is_a_passing_mention(tagger: Tagger, sen
     assert "llm" not in topics(tagger, _about_something_else(sentence), "중견기업, 협력사 초청 행사")
 
 
+def test_a_named_model_as_the_base_of_a_product_is_not_passing_but_the_broad_word_is(tagger: Tagger) -> None:
+    named = tagger.topic_salience(article(_about_something_else(
+        "회사는 대규모 언어 모델(LLM) 기반 상담 도우미를 협력사 업무 도구에 탑재했다."), "중견기업, 협력사 초청 행사"))["llm"]
+    broad = tagger.topic_salience(article(_about_something_else(
+        "회사는 생성형 AI 기반 상담 도우미를 협력사 업무 도구에 탑재했다."), "중견기업, 협력사 초청 행사"))["llm"]
+    assert not any(m.passing for m in named.mentions) and all(m.passing for m in broad.mentions)
+    assert named.score > broad.score
+
+
 def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None:
     sentence = "회사는 자체 거대언어모델(LLM)로 협력사 계약서 검토를 자동화했다."
     salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))["llm"]
@@ -470,5 +479,12 @@ def test_second_dev_set_keeps_its_measured_figures(watchlist: Watchlist, shared_
     text = format_report(report)
     companies_, topics_ = report.micro("company"), report.micro("topic")
     assert companies_.precision >= 0.97 and companies_.recall >= 0.97, text
-    assert topics_.precision >= 0.95 and topics_.recall >= 0.92, text
+    assert topics_.precision >= 0.93 and topics_.recall >= 0.93, text
     assert report.topics["llm"].precision >= 0.9 and report.topics["layoffs"].precision >= 0.9, text
+
+
+def test_a_passing_context_may_name_only_the_topics_own_terms(watchlist: Watchlist) -> None:
+    data = watchlist.model_dump()
+    data["topics"]["llm"]["passing"].append({"names": ["자율주행"], "any": ["기반"]})
+    with pytest.raises(ValueError, match=r"topics\.llm\.passing\[\d+\]\.names \['자율주행'\]"):
+        Watchlist.model_validate(data)
