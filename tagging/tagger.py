@@ -14,9 +14,10 @@ How one article is tagged:
 5. Contexts (vetoes, requirements, channel use) are checked in the hit's sentence, a window of sentences or the
    article. Sentences come from a cheap splitter on sentence-final punctuation (`tagging.text.sentence_spans`),
    computed only for articles that have a hit.
-6. A company is tagged on its accepted hits; a topic on its accepted hits when at least one comes from a rule that may
-   stand alone. Each tag keeps its score, the terms that fired and the evidence sentence (the first body sentence
-   that fired, else the title).
+6. A company is tagged on its accepted hits; a topic is a candidate when one accepted hit comes from a rule that may
+   stand alone, or a supporting one sits in the title, and is tagged when its salience (`tagging.salience`: where and
+   how the mentions occur) reaches the topic's `min_salience`. Each tag keeps its score, the terms that fired and the
+   evidence sentence (the first body sentence that fired, else the title).
 
 Kiwi is loaded on first need (`tagging.kiwi.shared_kiwi`), so building a Tagger costs milliseconds and a run with
 nothing new to tag never loads it.
