@@ -2,7 +2,7 @@
 labelled data it was not trained on.
 
 Usage:
-    .venv/bin/python bench/train_salience.py LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write]
+    .venv/bin/python bench/train_salience.py LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write] [--without F,...]
 
 Each labelled set is a labels file and the corpus holding its articles. For every labelled article, the tagger's
 candidates (a topic with at least one accepted standalone mention, `Tagger.topic_salience`) are the training rows:
@@ -12,9 +12,12 @@ candidates, the shared intercept for the rest.
 
 What it prints, so that a change is judged on data it was not fitted to:
 - leave-one-set-out: trained on all sets but one, the tag figures (P/R per topic) on the one left out;
-- 5-fold cross-validation over all candidates pooled (articles split at random, seed fixed);
+- 5-fold cross-validation over all candidates pooled (articles split at random, seed fixed), then repeated over 10
+  splits, each with the held-out log loss and AUC, and how often held-out scores in each band are labelled with the
+  topic (what a subscription's `min_score` buys);
 - the final model (trained on all sets) and its figures on each set (in-sample, for reference only).
-`--write` replaces tagging/salience_weights.py with the final model.
+`--write` replaces tagging/salience_weights.py with the final model; `--without F,...` leaves features out (on top of
+`UNUSED`), to see what each earns.
 """
 
 from __future__ import annotations
