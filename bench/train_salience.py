@@ -2,7 +2,8 @@
 labelled data it was not trained on.
 
 Usage:
-    .venv/bin/python bench/train_salience.py LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write] [--without F,...]
+    .venv/bin/python bench/train_salience.py LABELS.jsonl CORPUS.jsonl.gz [LABELS2 CORPUS2 ...] [--write]
+        [--without F,...]
 
 Each labelled set is a labels file and the corpus holding its articles. For every labelled article, the tagger's
 candidates (a topic with at least one accepted standalone mention, `Tagger.topic_salience`) are the training rows:

@@ -179,7 +179,9 @@ class Watchlist(Strict):
             for i, ctx in enumerate(topic.passing):
                 unknown_terms = sorted(set(ctx.names) - terms)
                 if unknown_terms:
-                    raise ValueError(f"topics.{topic_id}.passing[{i}].names {unknown_terms} are not among the topic's terms")
+                    raise ValueError(
+                        f"topics.{topic_id}.passing[{i}].names {unknown_terms} are not among the topic's terms"
+                    )
                 if ctx.company and ctx.company not in known:
                     raise ValueError(
                         f"topics.{topic_id}.passing[{i}].company: unknown company id {ctx.company!r}; known: {sorted(known)}"
