@@ -48,7 +48,8 @@ class Context(Strict):
     hit's end (`re.match`) and a word must start inside the reach: the hit's own phrase ("네이버 대표이사 출신",
     "생성형 AI 기반", "챗GPT 출시 이후").
     Each distinct word of `any` found there counts one, each of `patterns` that matches counts one, and an accepted
-    mention of `company` counts one; the context holds when the count reaches `min`.
+    mention of `company` counts one; the context holds when the count reaches `min` and none of `unless` is there
+    (a past-cut marker "당시" that does not hold where the sentence says "이번"/"올해").
     """
 
     any: list[Word] = []
@@ -60,8 +61,11 @@ class Context(Strict):
     min: int = Field(default=1, ge=1)
     # A company id: the context also holds where that company has an accepted mention (e.g. Microsoft for ms_dependence).
     company: str | None = None
-    # In a company's `veto`: the names the veto applies to (only the ambiguous `MS`); empty means all of them.
+    # In a company's `veto`: the names the veto applies to (only the ambiguous `MS`); in a topic's `passing`: the terms
+    # it applies to (only the broad `생성형 AI` in `생성형 AI 기반`). Empty means all of them.
     names: list[Word] = []
+    # Words that, found in the same scope, stop the context from holding.
+    unless: list[Word] = []
 
     @model_validator(mode="after")
     def _min_reachable(self) -> "Context":
@@ -171,7 +175,13 @@ class Watchlist(Strict):
                         f"known: {sorted(known)}"
                     )
         for topic_id, topic in self.topics.items():
+            terms = {t for rule in topic.rules for t in rule.terms}
             for i, ctx in enumerate(topic.passing):
+                unknown_terms = sorted(set(ctx.names) - terms)
+                if unknown_terms:
+                    raise ValueError(
+                        f"topics.{topic_id}.passing[{i}].names {unknown_terms} are not among the topic's terms"
+                    )
                 if ctx.company and ctx.company not in known:
                     raise ValueError(
                         f"topics.{topic_id}.passing[{i}].company: unknown company id {ctx.company!r}; known: {sorted(known)}"

@@ -21,7 +21,16 @@ Features (all in [0, 1] or small counts, so the weights read directly):
   subject/topic particle follows it: `LLM은`, `챗GPT가`);
 - `field`: share of body sentences with one of the topic's `related` words (an AI story that names an LLM once is
   about it more often than a pension story that does);
-- `field_title`: a `related` word in the title.
+- `field_title`: a `related` word in the title;
+- `paragraph`: the largest share of a paragraph's sentences (paragraphs of two or more body sentences) that hold a
+  non-passing mention: a roundup item or a section about the topic scores high in a long article about other things;
+- `para_lead`: a non-passing standalone mention opens a paragraph or an item (`▶`, `◇`) after the lead: a section
+  about the topic, not a clause in one;
+- `quoted`: share of the sentences with a non-passing standalone mention where every such mention sits inside a
+  quotation of someone's words (a source naming the topic as an example, not the article's statement);
+- `focus`: body sentences with a non-passing mention / body sentences with a `related` word (at most 1): within its
+  field, whether the article talks about the topic or about the field at large (an AI-chip story says `AI` in
+  every sentence and `LLM` in one).
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 FEATURES = ("title", "lead", "sentences", "specific", "share", "support", "passing", "terms", "late", "subject",
-            "field", "field_title")
+            "field", "field_title", "paragraph", "para_lead", "quoted", "focus")
 LEAD_SENTENCES = 3
 
 
@@ -45,12 +54,16 @@ class Mention:
     passing: bool          # a passing use: a passing context holds, or the hit is one item of an enumeration
     broad: bool            # from a rule of the field's general words (`broad = true`)
     subject: bool          # the hit opens its sentence or carries a subject/topic particle
+    quoted: bool = False   # the hit sits inside a quotation of someone's words
 
 
-def features(mentions: Sequence[Mention], body_sentences: int, field_sentences: set[int]) -> dict[str, float]:
+def features(mentions: Sequence[Mention], body_sentences: int, field_sentences: set[int],
+             paragraph_of: Sequence[int] = ()) -> dict[str, float]:
     """The salience features of one topic's mentions in an article with `body_sentences` body sentences, of which
-    `field_sentences` (indices, -1 for the title) hold a related word."""
+    `field_sentences` (indices, -1 for the title) hold a related word; `paragraph_of[i]` is the paragraph of body
+    sentence i (all one paragraph when not given)."""
     n = max(1, body_sentences)
+    paragraph_of = list(paragraph_of) or [0] * n
     real = [m for m in mentions if not m.passing]
     body_real = [m for m in real if m.sentence >= 0]
     standalone_sentences = {m.sentence for m in body_real if m.standalone}
@@ -61,6 +74,17 @@ def features(mentions: Sequence[Mention], body_sentences: int, field_sentences: 
     }
     passing_sentences = all_sentences - {m.sentence for m in real}
     first = min(real_sentences) if real_sentences else n
+    sizes: dict[int, int] = {}
+    for p in paragraph_of:
+        sizes[p] = sizes.get(p, 0) + 1
+    with_mention: dict[int, int] = {}
+    for i in real_sentences:
+        p = paragraph_of[i] if i < len(paragraph_of) else -1
+        with_mention[p] = with_mention.get(p, 0) + 1
+    paragraph = max((k / sizes[p] for p, k in with_mention.items() if sizes.get(p, 0) >= 2), default=0.0)
+    opens = {i for i in range(1, len(paragraph_of)) if paragraph_of[i] != paragraph_of[i - 1]}
+    standalone_real = [m for m in body_real if m.standalone]
+    quoted_sentences = {m.sentence for m in standalone_real} - {m.sentence for m in standalone_real if not m.quoted}
     return {
         "title": float(any(m.sentence < 0 for m in real)),
         "lead": float(any(m.sentence < LEAD_SENTENCES for m in body_real)),
@@ -74,6 +98,10 @@ def features(mentions: Sequence[Mention], body_sentences: int, field_sentences: 
         "subject": float(any(m.subject and m.standalone for m in real)),
         "field": len([i for i in field_sentences if i >= 0]) / n,
         "field_title": float(-1 in field_sentences),
+        "paragraph": paragraph,
+        "para_lead": float(any(m.sentence in opens and m.sentence >= LEAD_SENTENCES for m in standalone_real)),
+        "quoted": len(quoted_sentences) / max(1, len(standalone_sentences)),
+        "focus": min(1.0, len(real_sentences) / max(1, len([i for i in field_sentences if i >= 0]))),
     }
 
 

@@ -14,9 +14,10 @@ How one article is tagged:
 5. Contexts (vetoes, requirements, channel use) are checked in the hit's sentence, a window of sentences or the
    article. Sentences come from a cheap splitter on sentence-final punctuation (`tagging.text.sentence_spans`),
    computed only for articles that have a hit.
-6. A company is tagged on its accepted hits; a topic on its accepted hits when at least one comes from a rule that may
-   stand alone. Each tag keeps its score, the terms that fired and the evidence sentence (the first body sentence
-   that fired, else the title).
+6. A company is tagged on its accepted hits; a topic is a candidate when one accepted hit comes from a rule that may
+   stand alone, or a supporting one sits in the title, and is tagged when its salience (`tagging.salience`: where and
+   how the mentions occur) reaches the topic's `min_salience`. Each tag keeps its score, the terms that fired and the
+   evidence sentence (the first body sentence that fired, else the title).
 
 Kiwi is loaded on first need (`tagging.kiwi.shared_kiwi`), so building a Tagger costs milliseconds and a run with
 nothing new to tag never loads it.
@@ -74,7 +75,11 @@ _CLOSERS = "'\"’”」』>)]}"
 # Delimiters of an enumeration (`A, B, C`, `A·B`, `△A △B`, `A/B`).
 _LIST_MARKS = ",·△▲▷/、ㆍ"
 # What may follow an item of an enumeration or an example: `A 등`, `A 및 B`, `A나 B`, `A처럼`, `A 같은`.
-_EXAMPLE_AFTER = re.compile(r"(?:\s*등(?![\uac00-\ud7a3])|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)")
+# `등` may carry a particle (`챗GPT 등을 통해`) and follow one generic noun (`생성형 AI 기술 등`).
+_EXAMPLE_AFTER = re.compile(
+    r"(?:(?:\s*(?:기술|서비스|도구|툴|솔루션|플랫폼|모델))?\s*등(?:을|를|이|의|에|에서|으로|과|도|은)?(?![\uac00-\ud7a3])"
+    r"|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)"
+)
 # A subject or topic particle right after a term: `LLM은`, `챗GPT가`, `딥시크는`.
 _SUBJECT_AFTER = re.compile(r"(?:은|는|이|가)(?![\uac00-\ud7a3])")
 
@@ -90,6 +95,17 @@ def _skip_parenthetical(text: str, pos: int, end: int) -> int:
     while pos < end and text[pos] in _CLOSERS:
         pos += 1
     return pos
+
+
+# Marks that open an item or a section glued into a line ("▶ 한국콜마, ...", "◇AI가 바꾼 게임의 법칙").
+_ITEM_MARKS = "▶▷◇◆■□●○"
+# A quotation of someone's words: a double-quoted stretch long enough to be speech, not a name or a title.
+_SPEECH = re.compile(r'“[^”]{16,}”|"[^"\n]{16,}"')
+
+
+def in_speech(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
+    """Whether text[start:end] lies inside a quotation of someone's words in its sentence."""
+    return any(m.start() < start and end <= m.end() for m in _SPEECH.finditer(text, sent_start, sent_end))
 
 
 _QUOTE_PAIRS = {"'": "'", "‘": "’", "“": "”", '"': '"', "「": "」", "『": "』", "<": ">", "《": "》"}
@@ -216,6 +232,17 @@ class _Doc:
         s, e = self.spans[self.sentence_index(pos)]
         return self.text[s:e].strip()
 
+    def paragraphs(self, first: int) -> list[int]:
+        """The paragraph of each sentence from `first` on: a new one starts at a line break or at an item or section
+        mark glued into a line (`▶`, `◇`, `■`...)."""
+        out, current = [], 0
+        for i, (s, e) in enumerate(self.spans[first:]):
+            head = self.text[s:e].lstrip()
+            if i and (s == 0 or self.text[s - 1] == "\n" or (head[:1] and head[0] in _ITEM_MARKS)):
+                current += 1
+            out.append(current)
+        return out
+
     @property
     def title_sentences(self) -> int:
         """How many of the sentences are the title's (the title is the first line)."""
@@ -247,20 +274,20 @@ class Tagger:
         # How much work Kiwi did (sentences tokenised, characters), for the benchmark.
         self.stats: Counter[str] = Counter()
         self._automaton = ahocorasick.Automaton()
-        words: set[str] = {w for ctx in watchlist.company_veto for w in ctx.any}
+        words: set[str] = {w for ctx in watchlist.company_veto for w in (*ctx.any, *ctx.unless)}
         for company in watchlist.companies.values():
             words.update(company.aliases, company.affiliates, company.exclude, company.channel, company.channel_veto)
             for ctx in company.veto:
-                words.update(ctx.any)
+                words.update(ctx.any, ctx.unless)
         for topic in watchlist.topics.values():
             words.update(topic.exclude)
             words.update(topic.related)
             for ctx in topic.passing:
-                words.update(ctx.any)
+                words.update(ctx.any, ctx.unless)
             for rule in topic.rules:
                 words.update(rule.terms)
                 for ctx in (*rule.require, *rule.veto):
-                    words.update(ctx.any)
+                    words.update(ctx.any, ctx.unless)
         for word in words:
             self._automaton.add_word(word, word)
         self._automaton.make_automaton()
@@ -421,6 +448,8 @@ class Tagger:
                 return start <= h.start < end
             return start <= h.start and h.end <= end and not (h.start == hit.start and h.end == hit.end)
 
+        if any(inside(h) for word in ctx.unless for h in doc.hits.get(word, ())):
+            return False
         count = 0
         for word in ctx.any:
             if any(inside(h) for h in doc.hits.get(word, ())):
@@ -469,7 +498,9 @@ class Tagger:
     def _salience(self, doc: _Doc, topic_id: str, topic: TopicRule,
                   accepted: dict[str, list[_Hit]]) -> "TopicSalience | None":
         found = self._topic_hits(doc, topic, accepted)
-        if not any(rule.alone for _, rule in found):
+        # A supporting word cannot raise the topic from the body, but a title is what the article is about
+        # ("소프트뱅크, 오픈AI에 400억달러 투자 완료", "中, 정서교류 AI챗봇 감독 강화").
+        if not any(rule.alone or h.start < doc.title_end for h, rule in found):
             return None
         hits = [h for h, _ in found]
         if self._weight(doc, hits, topic.title_weight) < topic.min_hits:
@@ -482,7 +513,7 @@ class Tagger:
             s, e = doc.spans[index]
             # A title is what the article is about by definition: only body mentions can be passing.
             passing = index >= n_title and (in_enumeration(doc.text, hit.start, hit.end, s, e) or any(
-                self._holds(doc, c, hit, accepted) for c in topic.passing
+                (not c.names or hit.word in c.names) and self._holds(doc, c, hit, accepted) for c in topic.passing
             ))
             mentions.append(Mention(
                 sentence=index - n_title if index >= n_title else -1,
@@ -491,6 +522,7 @@ class Tagger:
                 broad=rule.broad,
                 passing=passing,
                 subject=opens_or_subject(doc.text, hit.start, hit.end, s, e),
+                quoted=in_speech(doc.text, hit.start, hit.end, s, e),
             ))
         # A supporting word in a sentence whose standalone mentions are all passing ("오픈AI의 챗GPT가 출시된 이후")
         # shares their use.
@@ -499,7 +531,7 @@ class Tagger:
         }
         mentions = [replace(m, passing=True) if not m.standalone and m.sentence in background else m for m in mentions]
         field = {max(-1, doc.sentence_index(h.start) - n_title) for w in topic.related for h in doc.hits.get(w, ())}
-        feats = features(mentions, len(doc.spans) - n_title, field)
+        feats = features(mentions, len(doc.spans) - n_title, field, doc.paragraphs(n_title))
         score = self.salience.score(topic_id, feats)
         return TopicSalience(hits=hits, places=[h for h, _ in places], mentions=mentions, features=feats, score=score)
 

@@ -56,6 +56,9 @@ _MAKING_NOTICE = re.compile(
 )
 # Related-article links inside a paragraph: "(관련기사: 제목)" or "[관련 기사]제목 https://..." to the end of the line.
 _INLINE_RELATED = re.compile(r"\(관련\s?기사\s*:[^)]*\)|(?:\[관련\s?기사\]|▼\s*관련\s?기사)[^\n]*")
+# A copyright credit inside a paragraph, glued to the next sentence ("ⓒ 구글 Gemini국가데이터처가 ...",
+# "© Getty Images"): who made a picture, not what the article says.
+_INLINE_COPYRIGHT = re.compile(r"[ⓒ©]\s*(?:[가-힣]{1,10}\s*)?[A-Za-z][\w.\-]*(?:\s[A-Z][\w.\-]*)?")
 # Hashtags ("#퇴직 #은퇴 #희망퇴직") are labels an outlet attaches, not sentences of the article.
 _HASHTAG = re.compile(r"#[^\s#,.]{1,30}")
 
@@ -104,7 +107,7 @@ def article_lines(article: Article) -> list[str]:
     lines = [article.title.strip()] if article.title and article.title.strip() else []
     body = _INLINE_NOTICE.sub(" ", strip_tail_block(strip_crawl_footer(article.body)))
     body = _HASHTAG.sub(" ", _INLINE_CREDIT.sub(" ", _INLINE_RELATED.sub(" ", body)))
-    body = _MAKING_NOTICE.sub(" ", _LINE_START_CREDIT.sub(" ", body))
+    body = _INLINE_COPYRIGHT.sub(" ", _MAKING_NOTICE.sub(" ", _LINE_START_CREDIT.sub(" ", body)))
     for raw in body.split("\n"):
         line = raw.strip()
         if line and not is_boilerplate(line):

@@ -192,7 +192,7 @@ def test_dev_set_meets_the_precision_and_recall_targets(watchlist: Watchlist, sh
     text = format_report(report)
     companies_, topics_ = report.micro("company"), report.micro("topic")
     assert companies_.precision >= 0.95 and companies_.recall >= 0.95, text
-    assert topics_.precision >= 0.85 and topics_.recall >= 0.85, text
+    assert topics_.precision >= 0.95 and topics_.recall >= 0.95, text
 
 
 def test_names_inside_web_and_mail_addresses_do_not_tag(tagger: Tagger) -> None:
@@ -329,6 +329,93 @@ def test_a_workforce_cut_is_layoffs(tagger: Tagger) -> None:
     assert "layoffs" in topics(tagger, LAYOFFS_STORY, "대형 유통사, 창사 첫 희망퇴직")
 
 
+def test_a_cut_happening_now_is_not_background_because_the_sentence_says_when_the_workers_were_hired(
+        tagger: Tagger) -> None:
+    body = "\n".join([
+        "청사 개방 당시 채용된 안내·시설 용역 노동자 60여 명이 이번 달 말 계약 종료로 집단 해고 위기에 놓였다.",
+        "노동자들은 고용 승계를 요구하며 기자회견을 열었다.",
+    ])
+    salience = tagger.topic_salience(article(body, "청사 용역 노동자들 \"고용 보장하라\""))["layoffs"]
+    assert not salience.mentions[0].passing
+    assert "layoffs" in topics(tagger, body, "청사 용역 노동자들 \"고용 보장하라\"")
+
+
+# How a term occurs: one sentence of each kind, inside an article about something else.
+def _about_something_else(sentence: str) -> str:
+    return "\n".join([
+        "한 중견기업이 30일 서울 본사에서 협력사 초청 행사를 열었다.",
+        "행사에는 협력사 40여 곳의 대표가 참석했다.",
+        sentence,
+        "회사는 내년 매출 목표를 20% 높여 잡았다.",
+        "행사는 만찬으로 마무리됐다.",
+    ])
+
+
+@pytest.mark.parametrize("sentence", [
+    "생성형 인공지능(AI) 기반 메타버스 플랫폼을 만드는 이 회사는 실습 교육 시장을 넓히고 있다.",
+    "생성형 인공지능의 확산으로 심화되는 허위정보에 대응하자는 결의도 나왔다.",
+    "정부의 '독자 AI 파운데이션 모델(국가대표 LLM) 개발 프로젝트'에 참여하며 쌓아온 기술력을 바탕으로 돌봄 서비스를 고도화한다.",
+    "이 회사가 설계한 가속기 칩은 대형언어모델(LLM)을 GPU보다 10배 빠르게 구동한다.",
+    "투자자들은 '제미나이 3'에 대한 기대로 알파벳 주식을 사들였다.",
+    "한 참석자는 \"요즘은 챗GPT 등을 통해 자료를 쉽게 찾는다\"고 말했다.",
+    "새 차에는 생성형 인공지능(AI) 기술 등 편의 사양이 대거 들어갔다.",
+    "생성형 인공지능 챗GPT가 상용화되기 시작한 게 2022년인데 그 뒤로 채용 문의가 늘었다.",
+    "대표의 옛 동료가 세운 AI 검색 스타트업 퍼플렉시티의 기업가치도 200억달러로 뛰었다.",
+], ids=["the base of something else", "a cause", "a credential", "a chip's workload", "an expectation",
+        "an example with a particle", "an example after a generic noun", "the launch year", "a valuation"])
+def test_a_term_used_for_something_else_is_a_passing_mention(tagger: Tagger, sentence: str) -> None:
+    salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
+    assert salience["llm"].mentions and all(m.passing for m in salience["llm"].mentions)
+    assert "llm" not in topics(tagger, _about_something_else(sentence), "중견기업, 협력사 초청 행사")
+
+
+def test_a_named_model_as_the_base_of_a_product_is_not_passing_but_the_broad_word_is(tagger: Tagger) -> None:
+    named = tagger.topic_salience(article(_about_something_else(
+        "회사는 대규모 언어 모델(LLM) 기반 상담 도우미를 협력사 업무 도구에 탑재했다."), "중견기업, 협력사 초청 행사"))["llm"]
+    broad = tagger.topic_salience(article(_about_something_else(
+        "회사는 생성형 AI 기반 상담 도우미를 협력사 업무 도구에 탑재했다."), "중견기업, 협력사 초청 행사"))["llm"]
+    assert not any(m.passing for m in named.mentions) and all(m.passing for m in broad.mentions)
+    assert named.score > broad.score
+
+
+def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None:
+    sentence = "회사는 자체 거대언어모델(LLM)로 협력사 계약서 검토를 자동화했다."
+    salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))["llm"]
+    assert not any(m.passing for m in salience.mentions)
+    assert salience.score > tagger.topic_salience(article(_about_something_else(
+        "이 회사가 설계한 가속기 칩은 대형언어모델(LLM)을 GPU보다 10배 빠르게 구동한다."),
+        "중견기업, 협력사 초청 행사"))["llm"].score
+
+
+def test_a_supporting_word_in_the_title_makes_a_candidate_but_not_in_the_body(tagger: Tagger) -> None:
+    body = "\n".join([
+        "일본 투자회사가 오픈AI에 약속한 400억달러 투자를 마쳤다.",
+        "투자회사는 지난주 마지막 225억달러를 오픈AI에 보냈다.",
+        "오픈AI는 이 돈으로 데이터센터와 연구 인력을 늘린다.",
+    ])
+    assert "llm" in topics(tagger, body, "투자회사, 오픈AI에 400억달러 투자 완료")
+    assert tagger.topic_salience(article(body, "투자회사, 400억달러 투자 완료")) == {}
+
+
+def test_gemini_the_star_sign_is_not_the_model(tagger: Tagger) -> None:
+    assert tagger.topic_salience(article("쌍둥이자리(Gemini) 5.21~6.21 오늘은 말조심해야 해요.", "오늘의 운세")) == {}
+    assert "llm" in topics(tagger, "구글은 새 AI 모델 Gemini 3를 공개했다. Gemini 3는 추론 성능을 높였다.",
+                           "구글, 새 AI 모델 Gemini 3 공개")
+
+
+def test_a_copyright_credit_glued_to_a_sentence_is_not_a_mention(tagger: Tagger) -> None:
+    body = "지역 경제 규모가 처음으로 100조 원을 넘었다.\nⓒ 구글 Gemini통계청이 발표한 추계에 따르면 1인당 소득도 늘었다."
+    assert tagger.topic_salience(article(body, "지역 경제 100조 돌파")) == {}
+
+
+def test_a_section_about_the_topic_in_a_long_roundup_counts_as_a_paragraph(tagger: Tagger) -> None:
+    other = "\n".join(f"{i}번째 소식은 지역 축제와 교통 대책에 관한 것이다. 시민 반응도 전했다." for i in range(8))
+    section = ("◇통신사 거대언어모델 공개 한 통신사가 자체 거대언어모델(LLM)을 공개했다. 새 LLM은 한국어 요약 성능이 높다. "
+               "회사는 이 모델을 상담에 쓴다.")
+    salience = tagger.topic_salience(article(other + "\n" + section, "[오늘의 소식] 지역 축제 外"))["llm"]
+    assert salience.features["paragraph"] >= 0.5 > salience.features["share"]
+
+
 # -- companies by their business sense ---------------------------------------------------------------------------------
 
 
@@ -370,6 +457,12 @@ def test_naver_as_the_place_to_search_or_a_voucher_as_a_prize_is_a_venue(tagger:
     assert companies(tagger, "추첨을 통해 50명에게 네이버페이 포인트 1만원을 증정한다.") == set()
 
 
+def test_a_company_used_as_a_simile_or_a_landmark_is_not_the_company(tagger: Tagger) -> None:
+    assert companies(tagger, "그는 \"삼성전자가 제품 불량을 검수하듯 관광도 경험을 설계해야 한다\"고 말했다.") == set()
+    assert companies(tagger, "매장 주변에 네이버, 카카오 등 IT 기업이 밀집해 젊은 직장인이 많다.") == set()
+    assert companies(tagger, "삼성전자가 불량 검수 체계를 협력사 전체로 넓힌다.") == {"samsung_electronics"}
+
+
 def test_a_portal_promo_line_glued_to_the_last_paragraph_is_a_footer(tagger: Tagger) -> None:
     body = "시는 내년 예산안을 확정했다.▶네이버 등 포털 사이트에서 OO일보 영상을 보시려면 링크를 복사해 접속하세요."
     assert companies(tagger, body) == set()
@@ -386,5 +479,12 @@ def test_second_dev_set_keeps_its_measured_figures(watchlist: Watchlist, shared_
     text = format_report(report)
     companies_, topics_ = report.micro("company"), report.micro("topic")
     assert companies_.precision >= 0.97 and companies_.recall >= 0.97, text
-    assert topics_.precision >= 0.78 and topics_.recall >= 0.83, text
-    assert report.topics["layoffs"].precision >= 0.9, text
+    assert topics_.precision >= 0.93 and topics_.recall >= 0.93, text
+    assert report.topics["llm"].precision >= 0.9 and report.topics["layoffs"].precision >= 0.9, text
+
+
+def test_a_passing_context_may_name_only_the_topics_own_terms(watchlist: Watchlist) -> None:
+    data = watchlist.model_dump()
+    data["topics"]["llm"]["passing"].append({"names": ["자율주행"], "any": ["기반"]})
+    with pytest.raises(ValueError, match=r"topics\.llm\.passing\[\d+\]\.names \['자율주행'\]"):
+        Watchlist.model_validate(data)
