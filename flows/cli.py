@@ -85,6 +85,8 @@ def backfill(
     until: Annotated[str, typer.Option(help="last day, YYYY-MM-DD, inclusive")],
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="only this source (repeatable)")] = None,
     digest: Annotated[bool, typer.Option("--digest/--no-digest", help="also send digests of what it finds")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi (~0.5 GB) each; "
+                                      "worth it for a large range")] = 1,
 ) -> None:
     """Load the articles published in a date range; re-running it stores nothing twice."""
     first, last = _day(since), _day(until)
@@ -97,7 +99,8 @@ def backfill(
     _prefect_server()
     from flows.ingest import backfill as backfill_flow
 
-    summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"], send_digest=digest)
+    summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"], send_digest=digest,
+                            jobs=jobs)
     _echo_reports(summary)
     typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
 
@@ -144,6 +147,39 @@ def serve(
     serve_forever(config, state["config"], port=port)
 
 
+@app.command()
+def deploy(
+    pool: Annotated[Optional[str], typer.Option(help="the process work pool (default: [pool] name, newsmon); "
+                                                "created when missing")] = None,
+) -> None:
+    """Register the deployments (scheduled ingest fanned out over the pool, digests, backfill), the work pool and
+    the crash automations on the Prefect server at PREFECT_API_URL; then start workers with `newsmon worker`."""
+    from flows.deploy import deploy as register
+
+    config = _config()
+    _database_ready(config)  # migrated once now, before any worker opens it
+    done = register(config, pool)
+    for name, deployment_id in done.deployments.items():
+        typer.echo(f"deployment {name} ({deployment_id})")
+    typer.echo(f"work pool {done.pool}; {len(done.automations)} automations (crash detection, re-run)")
+    typer.echo(f"start workers with: newsmon worker --pool {done.pool}   (or: prefect worker start --pool {done.pool})")
+
+
+@app.command()
+def worker(
+    pool: Annotated[Optional[str], typer.Option(help="the work pool (default: [pool] name, newsmon)")] = None,
+) -> None:
+    """`prefect worker start --pool NAME --type process` with this checkout's Python, so its flow runs import this
+    checkout; reads NEWSMON_CONFIG (or newsmon.toml here) and PREFECT_API_URL like every command."""
+    import os
+
+    name = pool or _config().pool.name
+    if state["config"]:
+        os.environ["NEWSMON_CONFIG"] = str(Path(state["config"]).resolve())
+    # exec, not a child: signals (Ctrl-C, a service manager's SIGTERM) reach the worker itself.
+    os.execv(sys.executable, [sys.executable, "-m", "prefect", "worker", "start", "--pool", name, "--type", "process"])
+
+
 @app.command(name="web")
 def web_view(
     host: Annotated[str, typer.Option(help="address to listen on; other than loopback needs NEWSMON_WEB_TOKEN")] = "127.0.0.1",
@@ -159,18 +195,21 @@ def web_view(
 def load(
     paths: Annotated[list[Path], typer.Argument(help="JSON Lines files, text files or folders of them")],
     source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi "
+                                                "(~0.5 GB) each (default: the number of cores)")] = None,
 ) -> None:
     """Store articles from files into the configured database (dedupe, tag, store; no digest)."""
     from zoneinfo import ZoneInfo
 
     from flows import resources
     from ingest.loading import load_paths
+    from tagging.pool import default_jobs
 
     config = _config()
-    # Building the context is cheap: Kiwi loads only when something new is tagged.
-    context = resources.ingest_context(config)
-    for line in load_paths(context, paths, source, ZoneInfo(config.schedule.timezone)):
-        typer.echo(line, err=True)
+    # Building the context is cheap: Kiwi loads (and tagging processes start) only when something new is tagged.
+    with resources.parallel_ingest_context(config, jobs or default_jobs()) as context:
+        for line in load_paths(context, paths, source, ZoneInfo(config.schedule.timezone)):
+            typer.echo(line, err=True)
 
 
 @app.command()
