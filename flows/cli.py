@@ -168,6 +168,8 @@ def deploy(
 @app.command()
 def worker(
     pool: Annotated[Optional[str], typer.Option(help="the work pool (default: [pool] name, newsmon)")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="flow runs at once on this machine (each child run "
+                                                 "loads its own Kiwi, ~0.5 GB); default: no limit")] = None,
 ) -> None:
     """`prefect worker start --pool NAME --type process` with this checkout's Python, so its flow runs import this
     checkout; reads NEWSMON_CONFIG (or newsmon.toml here) and PREFECT_API_URL like every command."""
@@ -176,8 +178,11 @@ def worker(
     name = pool or _config().pool.name
     if state["config"]:
         os.environ["NEWSMON_CONFIG"] = str(Path(state["config"]).resolve())
+    command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", name, "--type", "process"]
+    if limit:
+        command += ["--limit", str(limit)]
     # exec, not a child: signals (Ctrl-C, a service manager's SIGTERM) reach the worker itself.
-    os.execv(sys.executable, [sys.executable, "-m", "prefect", "worker", "start", "--pool", name, "--type", "process"])
+    os.execv(sys.executable, command)
 
 
 @app.command(name="web")

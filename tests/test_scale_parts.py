@@ -136,3 +136,15 @@ def test_host_limits_on_the_server_hold_across_fetchers(prefect_api: str) -> Non
         assert client.read_global_concurrency_limit_by_name(limit_name("slots", host)).limit == 1
         rate = client.read_global_concurrency_limit_by_name(limit_name("rate", host, 0.5))
         assert rate.slot_decay_per_second == pytest.approx(2.0)
+
+
+def test_a_pool_silence_shorter_than_its_heartbeat_is_refused_by_key(tmp_path: Path) -> None:
+    from app.config import parse_config
+    from newsmon.errors import ConfigError
+
+    raw = {"watchlist": {"companies": {}, "topics": {}}, "pool": {"heartbeat_seconds": 60, "crashed_after_seconds": 50}}
+    with pytest.raises(ConfigError, match=r"pool: .*crashed_after_seconds must be longer than heartbeat_seconds"):
+        parse_config(raw, tmp_path / "newsmon.toml")
+    raw["pool"] = {"heartbeat_seconds": 10}
+    with pytest.raises(ConfigError, match=r"pool\.heartbeat_seconds"):
+        parse_config(raw, tmp_path / "newsmon.toml")
