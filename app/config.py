@@ -54,7 +54,7 @@ class PoolConfig(Strict):
 
     name: str = "newsmon"
     # The scheduled ingest reads its sources as child runs of this many sources each, any worker taking any group.
-    sources_per_run: int = Field(default=10, ge=1)
+    sources_per_run: int = Field(default=25, ge=1)
     # Child runs at once across all workers (a concurrency limit the Prefect server holds; more wait their turn).
     parallel_runs: int = Field(default=4, ge=1)
     # A flow run sends a heartbeat this often (Prefect's minimum is 30 s); one silent for `crashed_after_seconds`

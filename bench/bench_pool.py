@@ -2,7 +2,11 @@
 process workers of one Prefect server on PostgreSQL (each round new items, so every round stores). Prints each
 round's wall time, sources per second, child runs, and the Prefect server's own CPU time per child run.
 
-    nice -n 10 .venv/bin/python bench/bench_pool.py [--sources 200] [--latency 0.1] [--workers 1 2 4]
+    nice -n 10 .venv/bin/python bench/bench_pool.py [--sources 200] [--latency 0.1] [--workers 1 2 4] [--hosts 1]
+
+`--hosts N` serves the feeds from N loopback addresses (127.0.0.1, 127.0.0.2, ...): per-host politeness is held by
+the server across all workers, so with one host every request of every worker waits for one host's slots.
+`--baseline` first reads the same sources with `newsmon run` in one process (no pool), for comparison.
 
 Needs PostgreSQL on 127.0.0.1:5432 that lets `postgres` create databases (two throwaway ones, dropped after).
 """
@@ -54,17 +58,20 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds each feed waits before answering")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--per-run", type=int, default=10, help="sources per child run")
+    parser.add_argument("--hosts", type=int, default=1, help="loopback addresses serving the feeds")
+    parser.add_argument("--baseline", action="store_true", help="also one `newsmon run` of the same sources")
     args = parser.parse_args()
     rng = random.Random(7)
     items: dict[int, list[dict[str, str]]] = {}
-    server = LocalServer()
-    server.add("/robots.txt", Reply(404, b"", content_type="text/plain"))
+    servers = [LocalServer(host=f"127.0.0.{n + 1}") for n in range(args.hosts)]
+    for one in servers:
+        one.add("/robots.txt", Reply(404, b"", content_type="text/plain"))
 
     def route(i: int):  # type: ignore[no-untyped-def]
         return lambda _seen: Reply(body=rss_feed(items[i]), content_type="application/rss+xml; charset=utf-8",
                                    delay=args.latency)
 
-    urls = [server.add(f"/feed/{i}", route(i)) for i in range(args.sources)]
+    urls = [servers[i % args.hosts].add(f"/feed/{i}", route(i)) for i in range(args.sources)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = write_config(folder, urls, hook_env=None, pool={
@@ -77,6 +84,16 @@ def main() -> None:
             done = cluster.newsmon("deploy", "--pool", POOL)
             if done.returncode != 0:
                 sys.exit(done.stderr)
+            if args.baseline:
+                published = format_datetime(datetime.now(timezone.utc) - timedelta(minutes=10))
+                for i in range(args.sources):
+                    items[i] = feed_items(rng, i, 1000, 2, published)
+                started = time.perf_counter()
+                done = cluster.newsmon("run", "--no-digest", env={
+                    "NEWSMON_DATABASE_URL": f"sqlite:///{folder / 'one-process.db'}"})
+                wall = time.perf_counter() - started
+                print(f"one process (newsmon run, no pool): {wall:.1f} s, {args.sources / wall:.1f} sources/s "
+                      f"(exit {done.returncode})", flush=True)
             print(f"{'workers':>8}{'wall s':>9}{'sources/s':>11}{'child runs':>12}{'server CPU s':>14}"
                   f"{'per child run':>15}", flush=True)
             for round_no, count in enumerate(args.workers):
@@ -106,7 +123,8 @@ def main() -> None:
                     cluster.kill_worker(name)
         finally:
             cluster.close()
-            server.close()
+            for one in servers:
+                one.close()
 
 
 if __name__ == "__main__":
