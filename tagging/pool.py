@@ -29,12 +29,10 @@ def default_jobs() -> int:
 
 def _start_worker(watchlist_json: str) -> None:
     global _worker_tagger
-    from tagging.kiwi import shared_kiwi
     from tagging.tagger import Tagger
 
     _worker_tagger = Tagger(Watchlist.model_validate_json(watchlist_json))
     _worker_tagger.kiwi  # noqa: B018  (load Kiwi now, in parallel with the other workers, not in the first chunk)
-    shared_kiwi()
 
 
 def _tag_chunk(articles: list[Article]) -> list[list[Tag]]:
