@@ -74,9 +74,31 @@ class WebConfig(Strict):
         return value.rstrip("/") if value else value
 
 
+class PoolConfig(Strict):
+    """How the deployments of `newsmon deploy` run on a Prefect work pool (docs/scaling.md)."""
+
+    name: str = "newsmon"
+    # The scheduled ingest reads its sources as child runs of this many sources each, any worker taking any group.
+    sources_per_run: int = Field(default=25, ge=1)
+    # Child runs at once across all workers (a concurrency limit the Prefect server holds; more wait their turn).
+    parallel_runs: int = Field(default=4, ge=1)
+    # A flow run sends a heartbeat this often (Prefect's minimum is 30 s); one silent for `crashed_after_seconds`
+    # is marked crashed and run again by another worker, at most `max_attempts` times in all.
+    heartbeat_seconds: int = Field(default=30, ge=30)
+    crashed_after_seconds: int = Field(default=90, ge=45)
+    max_attempts: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _silence_outlasts_heartbeat(self) -> "PoolConfig":
+        if self.crashed_after_seconds <= self.heartbeat_seconds:
+            raise ValueError("crashed_after_seconds must be longer than heartbeat_seconds")
+        return self
+
+
 class Config(Strict):
     storage: StorageConfig = StorageConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    pool: PoolConfig = PoolConfig()
     fetch: FetchSettings = FetchSettings()
     # A backfill's own connection limit and days at once, within [fetch] (docs/backfill.md).
     backfill: BackfillSettings = BackfillSettings()

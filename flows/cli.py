@@ -176,6 +176,8 @@ def backfill(
     refresh: Annotated[bool, typer.Option("--refresh", help="read days an earlier backfill finished again")] = False,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi (~0.5 GB) each; "
+                                      "worth it for a large range")] = 1,
 ) -> None:
     """Load the articles published in a date range: sitemaps and dated listings day by day (a backfill stopped at any
     point continues where it stopped), feeds as far back as they reach. Re-running it stores nothing twice."""
@@ -193,7 +195,7 @@ def backfill(
         from flows.ingest import backfill as backfill_flow
 
         summary = backfill_flow(since=first, until=last, sources=source, config_path=state["config"],
-                                send_digest=digest, refresh=refresh)
+                                send_digest=digest, refresh=refresh, jobs=jobs)
     _echo_reports(summary)
     typer.echo(f"backfill {first}..{last}: {summary['new']} new articles", err=True)
     if summary["failed"]:
@@ -289,6 +291,44 @@ def serve(
     serve_forever(settings, state["config"], port=port, web=web, web_host=web_host, web_port=web_port)
 
 
+@app.command()
+def deploy(
+    pool: Annotated[Optional[str], typer.Option(help="the process work pool (default: [pool] name, newsmon); "
+                                                "created when missing")] = None,
+) -> None:
+    """Register the deployments (scheduled ingest fanned out over the pool, digests, backfill), the work pool and
+    the crash automations on the Prefect server at PREFECT_API_URL; then start workers with `newsmon worker`."""
+    from flows.deploy import deploy as register
+
+    config = _config()
+    _database_ready(config)  # migrated once now, before any worker opens it
+    done = register(config, pool)
+    for name, deployment_id in done.deployments.items():
+        typer.echo(f"deployment {name} ({deployment_id})")
+    typer.echo(f"work pool {done.pool}; {len(done.automations)} automations (crash detection, re-run)")
+    typer.echo(f"start workers with: newsmon worker --pool {done.pool}   (or: prefect worker start --pool {done.pool})")
+
+
+@app.command()
+def worker(
+    pool: Annotated[Optional[str], typer.Option(help="the work pool (default: [pool] name, newsmon)")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="flow runs at once on this machine (each child run "
+                                                 "loads its own Kiwi, ~0.5 GB); default: no limit")] = None,
+) -> None:
+    """`prefect worker start --pool NAME --type process` with this checkout's Python, so its flow runs import this
+    checkout; reads NEWSMON_CONFIG (or newsmon.toml here) and PREFECT_API_URL like every command."""
+    import os
+
+    name = pool or _config().pool.name
+    if state["config"]:
+        os.environ["NEWSMON_CONFIG"] = str(Path(state["config"]).resolve())
+    command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", name, "--type", "process"]
+    if limit:
+        command += ["--limit", str(limit)]
+    # exec, not a child: signals (Ctrl-C, a service manager's SIGTERM) reach the worker itself.
+    os.execv(sys.executable, command)
+
+
 @app.command(name="web")
 def web_view(
     host: Annotated[str, typer.Option(help="address to listen on; other than loopback needs NEWSMON_WEB_TOKEN")] = "127.0.0.1",
@@ -309,6 +349,8 @@ def load(
     source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
     config: ConfigOption = None,
     verbose: VerboseOption = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi "
+                                                "(~0.5 GB) each (default: the number of cores)")] = None,
 ) -> None:
     """Store articles from files into the configured database (dedupe, tag, store; no digest). Exit code 4 when a
     path is missing or records were skipped (everything readable is stored)."""
@@ -316,14 +358,15 @@ def load(
 
     from flows import resources
     from ingest.loading import load_paths
+    from tagging.pool import default_jobs
 
     _use(config, verbose)
     settings = _config()
-    # Building the context is cheap: Kiwi loads only when something new is tagged.
-    context = resources.ingest_context(settings)
+    # Building the context is cheap: Kiwi loads (and tagging processes start) only when something new is tagged.
     reports: list = []
-    for line in load_paths(context, paths, source, ZoneInfo(settings.schedule.timezone), reports):
-        typer.echo(line, err=True)
+    with resources.parallel_ingest_context(settings, jobs or default_jobs()) as context:
+        for line in load_paths(context, paths, source, ZoneInfo(settings.schedule.timezone), reports):
+            typer.echo(line, err=True)
     _exit(load_exit_code(sum(1 for r in reports if r.failure), sum(len(r.errors) for r in reports)))
 
 

@@ -16,6 +16,7 @@ from prefect.states import Failed, State
 from alerts.config import Subscription
 from app.config import Config, load_config
 from flows import resources
+from flows.recovery import refuse_after_attempts
 from ingest.backfill import SourceBackfill
 from ingest.pipeline import DateRange, IngestReport, store_source_result
 from newsmon.errors import NewsmonError
@@ -31,10 +32,14 @@ def read_local_source(source: SourceConfig, path: Path, zone: str) -> SourceResu
 
 @task(name="fetch-web-sources", cache_policy=NO_CACHE)
 def fetch_web_sources(sources: list[SourceConfig], settings: FetchSettings, watch_terms: list[str],
-                      zone: str = "Asia/Seoul") -> list[SourceResult]:
+                      zone: str = "Asia/Seoul", shared_politeness: bool = False) -> list[SourceResult]:
+    """Read the web sources; with `shared_politeness` the per-host limits are the Prefect server's, held across
+    every worker (flows/politeness.py), not only this process's."""
+    from flows.politeness import ServerHostGate
     from ingest.web import fetch_all
 
-    return fetch_all(resources.current_ingest().db, sources, settings, watch_terms, zone)
+    gate = ServerHostGate(settings) if shared_politeness else None
+    return fetch_all(resources.current_ingest().db, sources, settings, watch_terms, zone, shared_gate=gate)
 
 
 @task(name="store-source", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -42,18 +47,20 @@ def store_source(result: SourceResult, date_range: DateRange | None) -> IngestRe
     return store_source_result(resources.current_ingest(), result, date_range=date_range)
 
 
-def ingest_sources(config: Config, names: list[str] | None, date_range: DateRange | None) -> list[IngestReport]:
-    """Read the selected sources (web ones concurrently, in one task) and store each source's records."""
+def ingest_sources(config: Config, names: list[str] | None, date_range: DateRange | None, *, jobs: int = 1,
+                   shared_politeness: bool = False) -> list[IngestReport]:
+    """Read the selected sources (web ones concurrently, in one task) and store each source's records; `jobs` > 1
+    tags in that many processes."""
     logger = get_run_logger()
     chosen = config.selected_sources(names)
     local = [s for s in chosen if s.kind in LOCAL_KINDS]
     web = [s for s in chosen if s.kind not in LOCAL_KINDS]
-    with resources.ingest_run(config) as context:
+    with resources.ingest_run(config, jobs) as context:
         zone = config.schedule.timezone
         results = [read_local_source(s, config.resolve_path(s.path), zone) for s in local if s.path is not None]
         fetched: list[SourceResult] = []
         if web:
-            fetched = fetch_web_sources(web, config.fetch, config.search_terms(), zone)
+            fetched = fetch_web_sources(web, config.fetch, config.search_terms(), zone, shared_politeness)
         reports = []
         for result in results + fetched:
             report = store_source(result, date_range)
@@ -111,6 +118,7 @@ def digest(config_path: str | None = None, subscriptions: list[str] | None = Non
         select_subscriptions(config, subscriptions, when)
     except NewsmonError as exc:
         return refused(exc)  # type: ignore[return-value]
+    refuse_after_attempts(config.pool.max_attempts)
     reports = run_digests(resources.database(config), config, subscriptions=subscriptions, when=when, dry_run=dry_run)
     return [r.as_dict() for r in reports]
 
@@ -126,14 +134,17 @@ def spikes(config_path: str | None = None, dry_run: bool = False) -> list[dict[s
 
 
 @flow(name="ingest")
-def ingest(config_path: str | None = None, sources: list[str] | None = None, send_digest: bool = True) -> dict[str, Any]:
-    """Read every enabled source once, store what is new, and send after-ingest digests when there is any."""
+def ingest(config_path: str | None = None, sources: list[str] | None = None, send_digest: bool = True,
+           shared_politeness: bool = False) -> dict[str, Any]:
+    """Read every enabled source once, store what is new, and send after-ingest digests when there is any.
+    `shared_politeness`: hold the per-host limits on the Prefect server (a run on a work pool)."""
     try:
         config = load_config(config_path)
         config.selected_sources(sources)
     except NewsmonError as exc:
         return refused(exc)  # type: ignore[return-value]
-    reports = ingest_sources(config, sources, None)
+    refuse_after_attempts(config.pool.max_attempts)
+    reports = ingest_sources(config, sources, None, shared_politeness=shared_politeness)
     summary = _summary(reports)
     # Every ingest checks (not only one that stored something): a check also sees a spike end.
     if send_digest and any(s.spikes for s in config.subscriptions):
@@ -163,19 +174,21 @@ def backfill_web_sources(sources: list[SourceConfig], since: date, until: date, 
 
 @flow(name="backfill")
 def backfill(since: date, until: date, sources: list[str] | None = None, config_path: str | None = None,
-             send_digest: bool = False, refresh: bool = False) -> dict[str, Any]:
+             send_digest: bool = False, refresh: bool = False, jobs: int = 1) -> dict[str, Any]:
     """Load the articles published between `since` and `until` (whole days in the configured zone, inclusive) from
     the chosen sources: sitemaps and dated listings day by day, resumably (`refresh` re-reads finished days); feeds
     and other sources once, saying how far back they reach. Re-running it stores nothing twice. Digests are not sent
-    unless asked: backfilled matches are old news."""
+    unless asked: backfilled matches are old news. `jobs` > 1 tags local sources' records in that many processes
+    (one Kiwi each)."""
     if until < since:
         raise ValueError(f"backfill: until ({until}) is before since ({since})")
     config = load_config(config_path)
+    refuse_after_attempts(config.pool.max_attempts)
     chosen = config.selected_sources(sources)
     local = [s.name for s in chosen if s.kind in LOCAL_KINDS]
     web = [s for s in chosen if s.kind not in LOCAL_KINDS]
     zone = config.schedule.timezone
-    reports = ingest_sources(config, local, DateRange.days(since, until, zone)) if local else []
+    reports = ingest_sources(config, local, DateRange.days(since, until, zone), jobs=jobs) if local else []
     summary = _summary(reports)
     summary["days"] = {}
     if web:

@@ -63,14 +63,31 @@ def ingest_context(config: Config) -> IngestContext:
 
 
 @contextmanager
-def ingest_run(config: Config) -> Iterator[IngestContext]:
-    """Build the run's ingest context once and make it the current one for the tasks the run calls."""
-    context = ingest_context(config)
-    token = _current.set(context)
-    try:
-        yield context
-    finally:
-        _current.reset(token)
+def parallel_ingest_context(config: Config, jobs: int) -> Iterator[IngestContext]:
+    """`ingest_context` with tagging spread over `jobs` worker processes (one Kiwi each), stopped on exit; one job
+    is this process's own tagger. The dedupe index stays in this process, so the rows are those of one process."""
+    if jobs <= 1:
+        yield ingest_context(config)
+        return
+    from tagging.pool import TaggerPool
+
+    db = database(config)
+    with _lock:
+        index = _stored_index(config.database_url(), config.dedupe)
+    with TaggerPool(config.watchlist, jobs) as pool:
+        yield IngestContext(db, pool, index)
+
+
+@contextmanager
+def ingest_run(config: Config, jobs: int = 1) -> Iterator[IngestContext]:
+    """Build the run's ingest context once and make it the current one for the tasks the run calls; `jobs` > 1
+    tags in that many worker processes (a large backfill)."""
+    with parallel_ingest_context(config, jobs) as context:
+        token = _current.set(context)
+        try:
+            yield context
+        finally:
+            _current.reset(token)
 
 
 def current_ingest() -> IngestContext:

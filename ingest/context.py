@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from dedupe.batch import DedupeIndex
 from dedupe.settings import DedupeSettings
@@ -22,6 +22,15 @@ EVICT_EVERY_SECONDS = 3600.0
 
 class ArticleTagger(Protocol):
     def tag_many(self, articles: Sequence[Article]) -> list[list[Tag]]: ...
+
+
+@runtime_checkable
+class PrefetchingTagger(Protocol):
+    """A tagger that can start on articles before they are asked for (`tagging.pool.TaggerPool`)."""
+
+    def tag_many(self, articles: Sequence[Article]) -> list[list[Tag]]: ...
+
+    def prefetch(self, articles: Iterable[Article]) -> None: ...
 
 
 class StoredIndex:

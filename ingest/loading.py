@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingest.context import IngestContext
-from ingest.pipeline import BATCH_SIZE, IngestReport, store_source_result
+from ingest.context import IngestContext, PrefetchingTagger
+from ingest.pipeline import BATCH_SIZE, IngestReport, not_yet_stored, store_source_result
 from newsmon.records import SourceError, SourceResult
 from scrapers.local import iter_local
 
@@ -22,7 +22,7 @@ def load_paths(context: IngestContext, paths: list[Path], source: str, zone: Zon
     each path's report to `reports`, for a caller that decides on them)."""
     for path in paths:
         report = IngestReport(source=source)
-        for chunk in read_in_chunks(path, source, zone):
+        for chunk in tagged_ahead(context, read_in_chunks(path, source, zone)):
             part = store_source_result(context, chunk)
             for error in part.errors:
                 yield f"skipped: {error}"
@@ -38,7 +38,7 @@ def store_paths(context: IngestContext, paths: Iterable[Path], source: str, zone
     spent reading files."""
     report = IngestReport(source=source)
     for path in paths:
-        chunks = read_in_chunks(path, source, zone)
+        chunks = tagged_ahead(context, read_in_chunks(path, source, zone))
         while True:
             started = time.perf_counter()
             chunk = next(chunks, None)
@@ -47,6 +47,23 @@ def store_paths(context: IngestContext, paths: Iterable[Path], source: str, zone
                 break
             report.merge(store_source_result(context, chunk))
     return report
+
+
+def tagged_ahead(context: IngestContext, chunks: Iterator[SourceResult]) -> Iterator[SourceResult]:
+    """The same chunks, one behind: with a tagger in worker processes, the next chunk's new articles are handed to
+    it before the current chunk is yielded, so the workers tag while this process dedupes and stores."""
+    tagger = context.tagger
+    if not isinstance(tagger, PrefetchingTagger):
+        yield from chunks
+        return
+    held: SourceResult | None = None
+    for chunk in chunks:
+        tagger.prefetch(not_yet_stored(context.db, chunk.articles))
+        if held is not None:
+            yield held
+        held = chunk
+    if held is not None:
+        yield held
 
 
 def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SIZE) -> Iterator[SourceResult]:

@@ -125,6 +125,18 @@ def drop_exact_duplicates(
     return kept, already, repeated
 
 
+def not_yet_stored(db: Database, articles: Sequence[Article]) -> list[Article]:
+    """The articles (field bounds applied, as they will be stored) whose URL and text are not stored yet: what a
+    parallel tagger may start on ahead of the pipeline. A superset of what the pipeline will tag (it also drops
+    repeats and near-duplicates), never less."""
+    records = [bounded(a) for a in articles]
+    keys = [keys_of(a) for a in records]
+    with db.session() as session:
+        urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
+    return [a for a, (url, digest) in zip(records, keys, strict=True)
+            if not ((url and url in urls) or digest in hashes)]
+
+
 def store_source_result(
     context: IngestContext, result: SourceResult, *, date_range: DateRange | None = None
 ) -> IngestReport:

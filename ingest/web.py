@@ -10,12 +10,14 @@ from models.db import Database
 from models.web_store import load_states, record_failure, record_success
 from newsmon.records import SourceError, SourceResult
 from scrapers.config import FetchSettings, SourceConfig
+from scrapers.fetch import SharedHostGate
 from scrapers.web import read_web_sources_sync
 
 
 def fetch_all(
     db: Database, sources: list[SourceConfig], settings: FetchSettings, watch_terms: Sequence[str],
     zone: str = "Asia/Seoul",
+    shared_gate: SharedHostGate | None = None,
 ) -> list[SourceResult]:
     """Read every web source once (concurrently, politely) from its remembered state; one result per source.
 
@@ -27,7 +29,8 @@ def fetch_all(
     with db.session() as session:
         states = load_states(session, [s.name for s in sources])
     try:
-        return read_web_sources_sync(sources, settings, states, watch_terms=list(watch_terms), zone=zone)
+        return read_web_sources_sync(sources, settings, states, watch_terms=list(watch_terms), zone=zone,
+                                     shared_gate=shared_gate)
     except Exception as exc:  # the reader reports per source; this is only a last guard for the flow
         reason = f"web sources could not be read: unexpected {type(exc).__name__}: {exc}"
         return [SourceResult(source=s.name, kind=s.kind, failure=SourceError(s.name, s.url or "", reason))

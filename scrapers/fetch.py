@@ -7,9 +7,10 @@ import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
@@ -120,6 +121,13 @@ class _HostGate:
             await sleep(start - now)
 
 
+class SharedHostGate(Protocol):
+    """Politeness shared with other processes (workers on other machines): `turn` is held around every request to
+    `host`, after this process's own gate; `delay` is the spacing this process keeps between request starts there."""
+
+    def turn(self, host: str, delay: float) -> AbstractAsyncContextManager[None]: ...
+
+
 class _Attempt(Exception):
     """A failed attempt that may be retried; carries the error to raise if no retry is left."""
 
@@ -143,8 +151,10 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        shared_gate: SharedHostGate | None = None,
     ) -> None:
         self.settings = settings
+        self._shared_gate = shared_gate
         # One connection pool per host, each as large as the per-host limit; the global limit is the semaphore.
         # (httpcore's pool does work quadratic in its connection count on every request start and end, so one
         # pool for all hosts spends more CPU managing 32 connections than on the requests: 21% of the ideal rate
@@ -272,7 +282,7 @@ class Fetcher:
         gate = self._gate(url)
         async with gate.slots:
             await gate.wait_turn(self._sleep)
-            async with self._global:
+            async with self._global, self._shared_turn(url, gate.delay):
                 try:
                     async with asyncio.timeout(self.settings.total_timeout_seconds):
                         return await self._exchange(url, headers, source=source, purpose=purpose)
@@ -344,6 +354,11 @@ class Fetcher:
         return b"".join(chunks)
 
     # -- politeness ------------------------------------------------------------------------------------------------
+
+    def _shared_turn(self, url: str, delay: float) -> AbstractAsyncContextManager[None]:
+        if self._shared_gate is None:
+            return nullcontext()
+        return self._shared_gate.turn(urlsplit(url).netloc.lower(), delay)
 
     def _gate(self, url: str) -> _HostGate:
         key = urlsplit(url).netloc.lower()

@@ -14,7 +14,7 @@ from scrapers.archive import ArchiveLink, ArchiveReader
 from scrapers.config import FetchSettings, SourceConfig
 from scrapers.errors import ExtractionError, FetchError
 from scrapers.feeds import FeedItem, parse_feed
-from scrapers.fetch import FetchedResponse, Fetcher
+from scrapers.fetch import FetchedResponse, Fetcher, SharedHostGate
 from scrapers.listings import listing_links
 from scrapers.pages import ExtractedPage, body_and_byline, extract_page
 
@@ -27,16 +27,17 @@ async def read_web_sources(
     watch_terms: list[str],
     fetcher: Fetcher | None = None,
     zone: str = "Asia/Seoul",
+    shared_gate: SharedHostGate | None = None,
 ) -> list[SourceResult]:
     """Read every web source once, concurrently, through one shared fetcher; one result per source, in order.
 
     `states` holds each source's remembered state by name (missing means first poll). A source that cannot be read
     comes back with `failure` set; it never stops the others. `watch_terms` are the search-feed queries for search
     sources that configure none. `zone` is the configured zone, whose today and yesterday a sitemap or dated listing
-    source reads on a poll.
+    source reads on a poll. `shared_gate` holds politeness across processes (other workers) too.
     """
     if fetcher is None:
-        async with Fetcher(settings) as own:
+        async with Fetcher(settings, shared_gate=shared_gate) as own:
             return await read_web_sources(sources, settings, states, watch_terms=watch_terms, fetcher=own, zone=zone)
     tasks = [read_web_source(s, fetcher, states.get(s.name), watch_terms=watch_terms, zone=zone) for s in sources]
     return list(await asyncio.gather(*tasks))
@@ -49,11 +50,12 @@ def read_web_sources_sync(
     *,
     watch_terms: list[str],
     zone: str = "Asia/Seoul",
+    shared_gate: SharedHostGate | None = None,
 ) -> list[SourceResult]:
     """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop,
     in a worker thread when the calling thread already runs one."""
-    run = lambda: asyncio.run(read_web_sources(sources, settings, states, watch_terms=watch_terms,  # noqa: E731
-                                               zone=zone))
+    run = lambda: asyncio.run(read_web_sources(  # noqa: E731
+        sources, settings, states, watch_terms=watch_terms, zone=zone, shared_gate=shared_gate))
     try:
         asyncio.get_running_loop()
     except RuntimeError:

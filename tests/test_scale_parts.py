@@ -1,0 +1,150 @@
+"""The parts of scaling out that run without a work pool: tagging in worker processes (same tags, same rows as one
+process), groups of sources for the fan-out, and per-host politeness held by a real Prefect server across fetchers
+that share nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
+from ingest.fanout import source_groups
+from local_server import LocalServer, Reply, Seen, fast_settings
+from newsmon.records import Article
+from scrapers.config import SourceConfig
+from scrapers.fetch import Fetcher
+from tagging.pool import TaggerPool
+from tagging.tagger import Tagger
+from test_flows import RECORDS
+
+ARTICLES = [
+    Article(source="t", title=r["title"], body=r["body"], url=r["url"], publisher=r["publisher"]) for r in RECORDS
+] + [
+    Article(source="t", title="SK텔레콤·LG유플러스, 희망퇴직 접수", body="SK텔레콤과 LG유플러스가 희망퇴직 신청을 받는다. "
+            "감원 규모는 수백 명으로 알려졌다. 마이크로소프트 클라우드 의존도도 논란이다."),
+    Article(source="t", title="날씨", body="맑음."),
+]
+
+
+def test_tagging_in_worker_processes_gives_the_tags_of_one_process() -> None:
+    watchlist = load_config(DEFAULT_CONFIG).watchlist
+    expected = Tagger(watchlist).tag_many(ARTICLES)
+    assert any(expected), "the sample must fire some tags"
+    with TaggerPool(watchlist, 2) as pool:
+        pool.prefetch(ARTICLES[:3])
+        assert pool.tag_many(ARTICLES) == expected  # the prefetched and the rest, in order
+        assert pool.tag_many([]) == []
+        assert pool.tag_many(ARTICLES[::-1]) == expected[::-1]
+
+
+def test_a_pool_needs_at_least_one_job() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        TaggerPool(load_config(DEFAULT_CONFIG).watchlist, 0)
+
+
+def test_load_with_two_jobs_stores_the_rows_of_one(tmp_path: Path) -> None:
+    corpus = tmp_path / "articles.jsonl"
+    import json
+
+    lines = [json.dumps(r, ensure_ascii=False) for r in RECORDS]
+    lines += [json.dumps({**r, "id": r["id"] + "-copy", "url": r["url"] + "&copy=1"}, ensure_ascii=False)
+              for r in RECORDS]  # exact copies by text: dropped alike
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    exports = []
+    for jobs in (1, 2):
+        env = {"NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path / f'jobs{jobs}.db'}", "PATH": "/usr/bin:/bin",
+               "PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONHASHSEED": "0"}
+        run = [sys.executable, "-m", "flows.cli"]
+        loaded = subprocess.run([*run, "load", "--jobs", str(jobs), str(corpus)], env=env, cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=180)
+        assert loaded.returncode == 0, loaded.stderr
+        assert f"{len(RECORDS)} new" in loaded.stderr
+        exported = subprocess.run([*run, "export"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                  timeout=60, check=True)
+        exports.append(exported.stdout)
+    assert exports[0] == exports[1]
+    assert '"companies": ["kt"]' in exports[0]
+
+
+def test_source_groups_keep_a_host_together_and_files_last() -> None:
+    sources = [SourceConfig(name="inbox", kind="jsonl", path="inbox")] + [
+        SourceConfig(name=f"s{i}", kind="rss", url=f"https://{'b' if i % 2 else 'a'}.example.kr/feed/{i}")
+        for i in range(5)
+    ]
+    groups = source_groups(sources, 2)
+    assert groups == [["s0", "s2"], ["s4", "s1"], ["s3", "inbox"]]
+    assert sorted(sum(groups, [])) == sorted(s.name for s in sources)
+    with pytest.raises(ValueError):
+        source_groups(sources, 0)
+
+
+@pytest.mark.flow
+def test_host_limits_on_the_server_hold_across_fetchers(prefect_api: str) -> None:
+    """Two fetchers in separate event loops (as in two workers) with one connection per host: the site never sees
+    two requests at once, and request starts keep the per-host delay between them."""
+    from flows.politeness import ServerHostGate, limit_name
+
+    server = LocalServer()
+    server.add("/robots.txt", Reply(404, b"", content_type="text/plain"))
+    active, most, starts = [0], [0], []
+    lock = threading.Lock()
+
+    def slow(_seen: Seen) -> Reply:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            starts.append(time.monotonic())
+        time.sleep(0.3)
+        with lock:
+            active[0] -= 1
+        return Reply(body=b"<html><body>ok</body></html>")
+
+    for i in range(3):
+        server.add(f"/page/{i}", slow)
+    settings = fast_settings(per_host_connections=1, per_host_delay_seconds=0.5, total_timeout_seconds=30.0)
+
+    def one_worker() -> None:
+        async def go() -> None:
+            async with Fetcher(settings, shared_gate=ServerHostGate(settings)) as fetcher:
+                await asyncio.gather(*(fetcher.fetch(server.url(f"/page/{i}"), source="s", private_origin=server.base)
+                                       for i in range(3)))
+        asyncio.run(go())
+
+    try:
+        threads = [threading.Thread(target=one_worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        server.close()
+    assert len(starts) == 6
+    assert most[0] == 1
+    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:])]
+    # One at a time (each waits for the previous answer, 0.3 s) and one start per 0.5 s (the rate limit).
+    assert min(gaps) >= 0.45, gaps
+    host = server.base.removeprefix("http://")
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(limit_name("slots", host)).limit == 1
+        rate = client.read_global_concurrency_limit_by_name(limit_name("rate", host, 0.5))
+        assert rate.slot_decay_per_second == pytest.approx(2.0)
+
+
+def test_a_pool_silence_shorter_than_its_heartbeat_is_refused_by_key(tmp_path: Path) -> None:
+    from app.config import parse_config
+    from newsmon.errors import ConfigError
+
+    raw = {"watchlist": {"companies": {}, "topics": {}}, "pool": {"heartbeat_seconds": 60, "crashed_after_seconds": 50}}
+    with pytest.raises(ConfigError, match=r"pool: .*crashed_after_seconds must be longer than heartbeat_seconds"):
+        parse_config(raw, tmp_path / "newsmon.toml")
+    raw["pool"] = {"heartbeat_seconds": 10}
+    with pytest.raises(ConfigError, match=r"pool\.heartbeat_seconds"):
+        parse_config(raw, tmp_path / "newsmon.toml")
