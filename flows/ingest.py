@@ -182,9 +182,12 @@ def backfill(since: date, until: date, sources: list[str] | None = None, config_
     (one Kiwi each)."""
     if until < since:
         raise ValueError(f"backfill: until ({until}) is before since ({since})")
-    config = load_config(config_path)
+    try:
+        config = load_config(config_path)
+        chosen = config.selected_sources(sources)
+    except NewsmonError as exc:
+        return refused(exc)  # type: ignore[return-value]
     refuse_after_attempts(config.pool.max_attempts)
-    chosen = config.selected_sources(sources)
     local = [s.name for s in chosen if s.kind in LOCAL_KINDS]
     web = [s for s in chosen if s.kind not in LOCAL_KINDS]
     zone = config.schedule.timezone

@@ -248,7 +248,9 @@ def _deployment_exists(api: str, flow: str, name: str) -> bool:
 @pytest.mark.usefixtures("prefect_api")
 def test_a_flow_run_asked_for_an_unknown_name_fails_with_that_line_and_no_traceback(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    from flows.ingest import digest, ingest
+    from datetime import date
+
+    from flows.ingest import backfill, digest, ingest
     from newsmon.errors import ConfigError
 
     monkeypatch.delenv("NEWSMON_DATABASE_URL", raising=False)
@@ -256,6 +258,10 @@ def test_a_flow_run_asked_for_an_unknown_name_fails_with_that_line_and_no_traceb
     with caplog.at_level("INFO"):
         run = ingest(config_path=config, sources=["archive"], return_state=True)
         sent = digest(config_path=config, subscriptions=["nobody"], return_state=True)
+        # The README's by-hand deployment run of a backfill, with a source the configuration lacks.
+        past = backfill(since=date(2025, 12, 1), until=date(2025, 12, 2), sources=["archive"], config_path=config,
+                        return_state=True)
+    assert past.is_failed() and past.message.startswith("no source named 'archive'")
     assert run.is_failed() and run.message == "no source named 'archive'; configured sources: ['seeds', 'inbox']"
     assert sent.is_failed() and sent.message.startswith("no subscription named ['nobody']")
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
