@@ -87,7 +87,9 @@ def test_source_groups_keep_a_host_together_and_files_last() -> None:
 @pytest.mark.flow
 def test_host_limits_on_the_server_hold_across_fetchers(prefect_api: str) -> None:
     """Two fetchers in separate event loops (as in two workers) with one connection per host: the site never sees
-    two requests at once, and request starts keep the per-host delay between them."""
+    two requests at once, and its six requests are spread by the per-host delay on average. Prefect's rate limit
+    decays its slot continuously, so it holds the rate, not each single gap (docs/scaling.md): the span of all six
+    is what it fixes (about five delays), far beyond what six one-at-a-time answers of 0.1 s would take."""
     from flows.politeness import ServerHostGate, limit_name
 
     server = LocalServer()
@@ -100,14 +102,14 @@ def test_host_limits_on_the_server_hold_across_fetchers(prefect_api: str) -> Non
             active[0] += 1
             most[0] = max(most[0], active[0])
             starts.append(time.monotonic())
-        time.sleep(0.3)
+        time.sleep(0.1)
         with lock:
             active[0] -= 1
         return Reply(body=b"<html><body>ok</body></html>")
 
     for i in range(3):
         server.add(f"/page/{i}", slow)
-    settings = fast_settings(per_host_connections=1, per_host_delay_seconds=0.5, total_timeout_seconds=30.0)
+    settings = fast_settings(per_host_connections=1, per_host_delay_seconds=1.0, total_timeout_seconds=60.0)
 
     def one_worker() -> None:
         async def go() -> None:
@@ -126,16 +128,17 @@ def test_host_limits_on_the_server_hold_across_fetchers(prefect_api: str) -> Non
         server.close()
     assert len(starts) == 6
     assert most[0] == 1
-    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:])]
-    # One at a time (each waits for the previous answer, 0.3 s) and one start per 0.5 s (the rate limit).
-    assert min(gaps) >= 0.45, gaps
+    ordered = sorted(starts)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:])]
+    # About one start per second (the rate limit); without it six one-at-a-time answers of 0.1 s span under 2 s.
+    assert ordered[-1] - ordered[0] >= 4.0, gaps
     host = server.base.removeprefix("http://")
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(limit_name("slots", host)).limit == 1
-        rate = client.read_global_concurrency_limit_by_name(limit_name("rate", host, 0.5))
-        assert rate.slot_decay_per_second == pytest.approx(2.0)
+        rate = client.read_global_concurrency_limit_by_name(limit_name("rate", host, 1.0))
+        assert rate.slot_decay_per_second == pytest.approx(1.0)
 
 
 def test_a_pool_silence_shorter_than_its_heartbeat_is_refused_by_key(tmp_path: Path) -> None:
