@@ -52,7 +52,7 @@ class ScheduleConfig(Strict):
     def _known_zone(cls, value: str) -> str:
         return check_timezone(value)
 
-    @field_validator("daily_digest_cron", "hourly_digest_cron")
+    @field_validator("daily_digest_cron", "hourly_digest_cron", "weekly_digest_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         # Checked here, so a bad schedule stops every command at once rather than `serve` after its server started.

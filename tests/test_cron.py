@@ -44,7 +44,7 @@ def test_what_newsmon_accepts_prefect_accepts() -> None:
             validate_cron_string(cron)
 
 
-@pytest.mark.parametrize("key", ["daily_digest_cron", "hourly_digest_cron"])
+@pytest.mark.parametrize("key", ["daily_digest_cron", "hourly_digest_cron", "weekly_digest_cron"])
 def test_the_configuration_refuses_an_invalid_cron_by_key(tmp_path: Path, key: str) -> None:
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     start = text.index(f"{key} = ")
