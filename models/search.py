@@ -9,13 +9,15 @@ a query word as a substring, which is what Korean needs: particles are glued to 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Select, String, case, cast, column, exists, func, literal, literal_column, or_, select, table
+from sqlalchemy import ARRAY, Select, String, Text, case, cast, column, exists, func, literal, literal_column, or_, select, table
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,6 +28,7 @@ articles = Base.metadata.tables["articles"]
 tags = Base.metadata.tables["tags"]
 sources = Base.metadata.tables["sources"]
 articles_fts = table("articles_fts", column("rowid"))
+articles_fts_terms = table("articles_fts_terms", column("term"))
 
 # Trigram indexes need words of at least this many characters.
 TRIGRAM = 3
@@ -35,6 +38,10 @@ MAX_TERM_CHARS = 100
 MAX_STORY_ARTICLES = 500
 # SQLite ranks the newest this many matches of a query (see _matches).
 RANK_WINDOW = 1000
+# PostgreSQL looks for them in the newest this many ids first (see _postgres_window).
+SLAB = 4 * RANK_WINDOW
+# A short word is looked up through at most this many trigrams it begins (SQLite), else matched by a scan.
+MAX_EXPANSION = 2000
 # Title matches weigh this many times a body match in the ranking.
 TITLE_WEIGHT = 3.0
 
@@ -132,14 +139,63 @@ def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement
     return col.like(pattern, escape="\\")
 
 
-def _fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 query: every word as a quoted string (a substring, for the trigram tokenizer), all required."""
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _in_text(term: str, dialect: str) -> ColumnElement[bool]:
+    return or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect))
+
+
+def _fts_string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _trigrams_starting(session: Session, term: str) -> list[str] | None:
+    """SQLite: the indexed trigrams that begin with `term` (one or two characters), or None where there are more
+    than MAX_EXPANSION (a common piece: a scan finds a page of it quickly). The index appends two line feeds to
+    each column (migration 0007_search), so every occurrence of the term begins a trigram."""
+    folded = term.lower()
+    found = list(session.scalars(
+        select(articles_fts_terms.c.term)
+        .where(articles_fts_terms.c.term >= folded, articles_fts_terms.c.term < folded + "\U0010ffff")
+        .limit(MAX_EXPANSION + 1)))
+    return None if len(found) > MAX_EXPANSION else found
+
+
+def _sqlite_text(session: Session, terms: tuple[str, ...]) -> tuple[str | None, list[ColumnElement[bool]]] | None:
+    """An FTS5 query for the words (every word required), and LIKE conditions for the short words it cannot hold;
+    None where a word occurs nowhere. A long word is a quoted string (a substring, for the trigram tokenizer); a
+    short word is any of the trigrams it begins (a short word that begins none occurs nowhere)."""
+    parts: list[str] = []
+    scans: list[ColumnElement[bool]] = []
+    for term in terms:
+        if len(term) >= TRIGRAM:
+            parts.append(_fts_string(term))
+            continue
+        pieces = _trigrams_starting(session, term)
+        if pieces is None:
+            scans.append(_in_text(term, "sqlite"))
+        elif not pieces:
+            return None
+        else:
+            parts.append("(" + " OR ".join(_fts_string(p) for p in pieces) + ")")
+    return (" AND ".join(parts) if parts else None), scans
+
+
+def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """Each word in title or body: words of three or more characters through the pg_trgm indexes (ILIKE), words of
+    two through the index of two-character pieces (`newsmon_bigrams`, exact: no recheck), single characters by
+    LIKE (a scan, narrowed by the other conditions)."""
+    conds = [_in_text(t, "postgresql") for t in terms if len(t) != 2]
+    pairs = [t.lower() for t in terms if len(t) == 2]
+    if pairs:
+        conds.append(func.newsmon_bigrams(articles.c.title, articles.c.body)
+                     .op("@>")(cast(array(pairs), ARRAY(Text))))
+    return conds
 
 
 def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
+    """How often `term` occurs in `col`, counted in bytes (octet_length needs no character count: cheaper)."""
     text_ = func.lower(col) if _has_case(term) else col
-    return (func.length(text_) - func.length(func.replace(text_, term.lower(), ""))) / float(len(term))
+    return ((func.octet_length(text_) - func.octet_length(func.replace(text_, term.lower(), "")))
+            / float(len(term.lower().encode())))
 
 
 def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
@@ -158,62 +214,118 @@ def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tuple[Select, bool]:
-    """A select of (id, group, score, when) for every article matching `f`, and whether it had to scan."""
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """A select of (id, grp, filed, score) for the articles matching a filter; `ranked` when a word was long enough
+    to rank by; `scanned` when no word was (the matches are then listed newest first). On PostgreSQL a ranked
+    search gives `window` instead: the select limited to the newest RANK_WINDOW matches above an id (see
+    _postgres_window)."""
+
+    stmt: Select
+    ranked: bool
+    scanned: bool
+    window: Callable[[int], Select] | None = None
+
+
+def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> _Matches:
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    short_terms = [t for t in terms if len(t) < TRIGRAM]
     dialect = session.get_bind().dialect.name
     conds = _filters(f)
-    for term in short_terms:
-        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
     group = func.coalesce(articles.c.duplicate_of_id, articles.c.id)
     base = select(articles.c.id.label("id"), group.label("grp"), filed_at().label("filed"))
     if f.outlet:
         base = base.join(sources, sources.c.id == articles.c.source_id)
-    if not long_terms:
-        return base.add_columns(literal(0.0).label("score")).where(*conds), bool(short_terms)
     if dialect == "sqlite":
+        text_ = _sqlite_text(session, terms) if terms else (None, [])
+        if text_ is None:
+            return _Matches(base.add_columns(literal(0.0).label("score")).where(literal(False)), False,
+                            not long_terms)
+        fts, scans = text_
+        conds += scans
+        if not long_terms:
+            if fts is not None:
+                conds.append(articles.c.id.in_(select(articles_fts.c.rowid)
+                                               .where(literal_column("articles_fts").op("MATCH")(fts))))
+            return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
         # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body. Only the
         # RANK_WINDOW most recently stored matches (after the filters) are ranked: FTS5 hands matches over newest
         # rowid first and stops there, so a common word costs no more than a rare one.
         rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
         stmt = (base.add_columns(rank.label("score"))
                 .join(articles_fts, articles_fts.c.rowid == articles.c.id)
-                .where(literal_column("articles_fts").op("MATCH")(_fts_query(long_terms)), *conds)
+                .where(literal_column("articles_fts").op("MATCH")(fts), *conds)
                 .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
-        return stmt, False
-    # PostgreSQL: each word ILIKE title or body (pg_trgm GIN indexes); ranked by how often the words occur, title
-    # occurrences weighing TITLE_WEIGHT, divided by the body's length in thousands of characters plus one.
-    for term in long_terms:
-        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
+        return _Matches(stmt, True, False)
+    conds += _postgres_text(terms)
+    if not long_terms:
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
+    # PostgreSQL: ranked by how often the words occur, title occurrences weighing TITLE_WEIGHT, divided by the
+    # body's length in units of 3,000 bytes (about a thousand Korean characters) plus one. As on SQLite only the
+    # RANK_WINDOW most recently stored matches are ranked; _postgres_window finds how far back they reach.
     weight = sum((TITLE_WEIGHT * _occurrences(articles.c.title, t) + _occurrences(articles.c.body, t)
                   for t in long_terms), literal(0.0))
-    rank = weight / (1.0 + func.length(articles.c.body) / 1000.0)
-    return base.add_columns(rank.label("score")).where(*conds), False
+    rank = weight / (1.0 + func.octet_length(articles.c.body) / 3000.0)
+    ranked = base.add_columns(rank.label("score")).where(*conds)
+    return _Matches(ranked, True, False,
+                    window=lambda floor: ranked.where(articles.c.id > floor)
+                    .order_by(articles.c.id.desc()).limit(RANK_WINDOW))
 
 
 def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
     """Articles matching the filter, best first (newest first where no word was long enough to rank by); with
     duplicates folded, each near-duplicate group appears once, through its best-ranked (or newest) member."""
     terms = search_terms(f.text)
-    matched, scanned = _matches(session, f, terms)
-    if any(len(t) >= TRIGRAM for t in terms):
-        rows = _ranked_page(session, matched, f)
+    matched = _matches(session, f, terms)
+    if matched.window is not None:
+        rows = _postgres_window(session, matched.window, f)
+    elif matched.ranked:
+        rows = _ranked_page(session, matched.stmt, f, count=False)[0]
     else:
-        rows = _newest_page(session, matched, f)
+        rows = _newest_page(session, matched.stmt, f)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     details = _articles_by_id(session, [i for i, _, _ in rows])
     hits = [ArticleHit(**{**details[i], "score": float(score or 0.0), "copies": copies})
             for i, score, copies in rows if i in details]
-    return SearchPage(hits=hits, terms=terms, more=more, scanned=scanned)
+    return SearchPage(hits=hits, terms=terms, more=more, scanned=matched.scanned)
 
 
-def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
-    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank."""
-    m = matched.subquery("m")
+def _postgres_window(session: Session, window: Callable[[int], Select], f: ArticleFilter
+                     ) -> list[tuple[int, float, int]]:
+    """The ranked page over the newest RANK_WINDOW matches, on PostgreSQL. Its trigram indexes cannot hand matches
+    over newest first, and every candidate they give is rechecked against its text (the costly part), so the
+    ranking looks at the newest ids first: a slab of the newest ids, widened (by what the last slab's match rate
+    says it needs) until it holds RANK_WINDOW matches or reaches the oldest article. A common word is ranked from a
+    few thousand rows, a rare one from all its matches.
+
+    Index scans are turned off for these queries: the planner underestimates how many rows a LIKE over a trigram
+    index finds, and would read the id range through the primary key, rechecking every article of the range,
+    instead of intersecting the trigram index's matches with the range (a BitmapAnd)."""
+    newest = session.scalar(select(func.max(articles.c.id)))
+    if newest is None:
+        return []
+    span = SLAB
+    session.execute(select(func.set_config("enable_indexscan", "off", True)))
+    try:
+        while True:
+            floor = max(newest - span, 0)
+            rows, found = _ranked_page(session, window(floor), f)
+            if found >= RANK_WINDOW or floor == 0:
+                return rows
+            span *= min(64, max(2, math.ceil(RANK_WINDOW * 1.3 / max(found, 1))))
+    finally:
+        session.execute(select(func.set_config("enable_indexscan", "on", True)))
+
+
+def _ranked_page(session: Session, matched: Select, f: ArticleFilter, *, count: bool = True
+                 ) -> tuple[list[tuple[int, float, int]], int]:
+    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank. Also
+    how many matches were ranked (with `count`; else 0)."""
+    m = matched.cte("m")
+    found = select(func.count()).select_from(m).scalar_subquery() if count else literal(0)
     if not f.fold_duplicates:
-        stmt = select(m.c.id, m.c.score, literal(1)).order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc())
+        stmt = (select(m.c.id, m.c.score, literal(1), found)
+                .order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc()))
     else:
         numbered = select(
             m.c.id, m.c.score, m.c.filed,
@@ -221,9 +333,10 @@ def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tu
                                                                     m.c.id.desc()]).label("rn"),
             func.count().over(partition_by=m.c.grp).label("copies"),
         ).subquery("r")
-        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies).where(numbered.c.rn == 1)
+        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies, found).where(numbered.c.rn == 1)
                 .order_by(numbered.c.score.desc(), numbered.c.filed.desc(), numbered.c.id.desc()))
-    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+    rows = session.execute(stmt.limit(f.limit + 1).offset(f.offset)).all()
+    return [(r[0], r[1], int(r[2])) for r in rows], (int(rows[0][3]) if rows else 0)
 
 
 def _newest_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
