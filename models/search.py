@@ -16,19 +16,45 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import ARRAY, Select, String, Text, case, cast, column, exists, func, literal, literal_column, or_, select, table
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.tables import Base
+from models.tables import Base, UtcDateTime
 from newsmon.records import Tag
 
 articles = Base.metadata.tables["articles"]
 tags = Base.metadata.tables["tags"]
 sources = Base.metadata.tables["sources"]
 articles_fts = table("articles_fts", column("rowid"))
-articles_fts_terms = table("articles_fts_terms", column("term"))
+articles_fts_terms = table("articles_fts_terms", column("term"), column("doc"))
+# One narrow row per article, kept by triggers (migration 0007_search): what the view filters, groups and counts by,
+# without reading an article's long row (on SQLite the columns after the body sit in its overflow pages).
+keys = Table(
+    "article_keys", MetaData(),
+    Column("article_id", Integer, primary_key=True), Column("source_id", Integer), Column("filed_at", UtcDateTime),
+    Column("grp", Integer), Column("story", String), Column("publisher", String),
+)
 
 # Trigram indexes need words of at least this many characters.
 TRIGRAM = 3
@@ -42,6 +68,10 @@ RANK_WINDOW = 1000
 SLAB = 4 * RANK_WINDOW
 # A short word is looked up through at most this many trigrams it begins (SQLite), else matched by a scan.
 MAX_EXPANSION = 2000
+# ... or when it is common: the trigrams it begins are in more than this share of the articles, counted with
+# repeats (see _sqlite_words), beside a long word / with short words only.
+RANKED_COMMON = 0.2
+SCANNED_COMMON = 0.1
 # Title matches weigh this many times a body match in the ranking.
 TITLE_WEIGHT = 3.0
 
@@ -147,36 +177,85 @@ def _fts_string(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _trigrams_starting(session: Session, term: str) -> list[str] | None:
-    """SQLite: the indexed trigrams that begin with `term` (one or two characters), or None where there are more
-    than MAX_EXPANSION (a common piece: a scan finds a page of it quickly). The index appends two line feeds to
-    each column (migration 0007_search), so every occurrence of the term begins a trigram."""
+def _trigrams_starting(session: Session, term: str) -> tuple[list[str], int]:
+    """SQLite: the indexed trigrams that begin with `term` (one or two characters), and how many articles hold
+    them (an upper bound: an article holding two of them counts twice). The index appends two line feeds to each
+    column (migration 0007_search), so every occurrence of the term begins a trigram."""
     folded = term.lower()
-    found = list(session.scalars(
-        select(articles_fts_terms.c.term)
+    found = session.execute(
+        select(articles_fts_terms.c.term, articles_fts_terms.c.doc)
         .where(articles_fts_terms.c.term >= folded, articles_fts_terms.c.term < folded + "\U0010ffff")
-        .limit(MAX_EXPANSION + 1)))
-    return None if len(found) > MAX_EXPANSION else found
+        .limit(MAX_EXPANSION + 1)).all()
+    return [r.term for r in found], sum(r.doc for r in found)
 
 
-def _sqlite_text(session: Session, terms: tuple[str, ...]) -> tuple[str | None, list[ColumnElement[bool]]] | None:
-    """An FTS5 query for the words (every word required), and LIKE conditions for the short words it cannot hold;
-    None where a word occurs nowhere. A long word is a quoted string (a substring, for the trigram tokenizer); a
-    short word is any of the trigrams it begins (a short word that begins none occurs nowhere)."""
-    parts: list[str] = []
-    scans: list[ColumnElement[bool]] = []
-    for term in terms:
-        if len(term) >= TRIGRAM:
-            parts.append(_fts_string(term))
-            continue
-        pieces = _trigrams_starting(session, term)
-        if pieces is None:
-            scans.append(_in_text(term, "sqlite"))
-        elif not pieces:
+@dataclass(frozen=True, slots=True)
+class _SqliteWords:
+    """How SQLite matches the words of a query: `ranked`, the FTS5 query of the long words (bm25 ranks by it);
+    `short`, the FTS5 query of the short words looked up through the trigrams they begin; `scans`, LIKE conditions
+    for the short words better matched by reading the text."""
+
+    ranked: str | None
+    short: str | None
+    scans: list[ColumnElement[bool]]
+
+
+def _sqlite_words(session: Session, terms: tuple[str, ...]) -> _SqliteWords | None:
+    """The words as SQLite matches them; None where a word occurs nowhere. A long word is a quoted string (a
+    substring, for the trigram tokenizer); a short word is any of the trigrams it begins (none: it occurs nowhere).
+    A common short word is matched by reading the text instead, where merging its trigrams' lists would cost
+    more: beside a long word when its trigrams are in more than RANKED_COMMON of the articles (the long word's
+    newest matches hold it often enough), alone (with other short words as common) when in more than
+    SCANNED_COMMON (the articles read newest first fill a page after a few hundred rows); and always when it
+    begins more than MAX_EXPANSION trigrams."""
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    short: list[tuple[str, list[str], int]] = []
+    for term in (t for t in terms if len(t) < TRIGRAM):
+        pieces, holding = _trigrams_starting(session, term)
+        if not pieces:
             return None
+        short.append((term, pieces, holding))
+    stored = (session.scalar(select(func.max(keys.c.article_id))) or 0) if short else 0
+    all_common = all(holding > SCANNED_COMMON * stored for _, _, holding in short)
+    looked_up, scans = [], []
+    for term, pieces, holding in short:
+        common = holding > RANKED_COMMON * stored if long_terms else all_common
+        if common or len(pieces) > MAX_EXPANSION:
+            scans.append(_in_text(term, "sqlite"))
         else:
-            parts.append("(" + " OR ".join(_fts_string(p) for p in pieces) + ")")
-    return (" AND ".join(parts) if parts else None), scans
+            looked_up.append("(" + " OR ".join(_fts_string(p) for p in pieces) + ")")
+    return _SqliteWords(" AND ".join(_fts_string(t) for t in long_terms) or None,
+                        " AND ".join(looked_up) or None, scans)
+
+
+def _sqlite_matches(session: Session, f: ArticleFilter, terms: tuple[str, ...], base: Select,
+                    conds: list[ColumnElement[bool]]) -> _Matches:
+    """SQLite: the matches read from `article_keys`, the words through FTS5 (see _sqlite_words)."""
+    words = _sqlite_words(session, terms) if terms else _SqliteWords(None, None, [])
+    if words is None:
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(literal(False)), False,
+                        not any(len(t) >= TRIGRAM for t in terms))
+    match = literal_column("articles_fts").op("MATCH")
+    if words.scans:
+        base = base.join(articles, articles.c.id == keys.c.article_id)
+        conds = conds + words.scans
+    if words.ranked is None:
+        if words.short is not None:
+            conds.append(keys.c.article_id.in_(select(articles_fts.c.rowid).where(match(words.short))))
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
+    if words.short is not None:
+        # `rowid + 0`: a bare rowid IN would be handed to FTS5 as one lookup of the ranked query per short match.
+        conds.append((articles_fts.c.rowid + 0).in_(select(articles_fts.c.rowid).where(match(words.short))))
+    # bm25 (of the long words only: it costs per word looked up) is lower for better matches; the title column
+    # weighs TITLE_WEIGHT times the body. Only the RANK_WINDOW most recently stored matches (after the filters)
+    # are ranked: FTS5 hands matches over newest rowid first and stops there, so a common word costs no more than
+    # a rare one.
+    rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
+    stmt = (base.add_columns(rank.label("score"))
+            .join(articles_fts, articles_fts.c.rowid == keys.c.article_id)
+            .where(match(words.ranked), *conds)
+            .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
+    return _Matches(stmt, True, False)
 
 
 def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
@@ -198,19 +277,37 @@ def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
             / float(len(term.lower().encode())))
 
 
-def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """Where a search reads an article's id, group, filed time and outlet: `article_keys` on SQLite (narrow rows),
+    `articles` on PostgreSQL (whose heap rows are narrow already: long text is stored apart, TOAST)."""
+
+    id: ColumnElement[int]
+    grp: ColumnElement[int]
+    filed: ColumnElement[datetime]
+    outlet: ColumnElement[str]
+    source_id: ColumnElement[int]
+
+    @staticmethod
+    def of(dialect: str) -> _Base:
+        if dialect == "sqlite":
+            return _Base(keys.c.article_id, keys.c.grp, keys.c.filed_at,
+                         func.coalesce(keys.c.publisher, sources.c.name), keys.c.source_id)
+        return _Base(articles.c.id, func.coalesce(articles.c.duplicate_of_id, articles.c.id), filed_at(), outlet(),
+                     articles.c.source_id)
+
+
+def _filters(f: ArticleFilter, b: _Base) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
-    when = filed_at()
     if f.since is not None:
-        conds.append(when >= utc(f.since))
+        conds.append(b.filed >= utc(f.since))
     if f.until is not None:
-        conds.append(when < utc(f.until))
+        conds.append(b.filed < utc(f.until))
     for kind, label in (("company", f.company), ("topic", f.topic)):
         if label:
-            conds.append(exists().where(tags.c.article_id == articles.c.id, tags.c.kind == kind,
-                                        tags.c.label == label))
+            conds.append(exists().where(tags.c.article_id == b.id, tags.c.kind == kind, tags.c.label == label))
     if f.outlet:
-        conds.append(outlet() == f.outlet)
+        conds.append(b.outlet == f.outlet)
     return conds
 
 
@@ -230,32 +327,13 @@ class _Matches:
 def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> _Matches:
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     dialect = session.get_bind().dialect.name
-    conds = _filters(f)
-    group = func.coalesce(articles.c.duplicate_of_id, articles.c.id)
-    base = select(articles.c.id.label("id"), group.label("grp"), filed_at().label("filed"))
+    b = _Base.of(dialect)
+    conds = _filters(f, b)
+    base = select(b.id.label("id"), b.grp.label("grp"), b.filed.label("filed"))
     if f.outlet:
-        base = base.join(sources, sources.c.id == articles.c.source_id)
+        base = base.join(sources, sources.c.id == b.source_id)
     if dialect == "sqlite":
-        text_ = _sqlite_text(session, terms) if terms else (None, [])
-        if text_ is None:
-            return _Matches(base.add_columns(literal(0.0).label("score")).where(literal(False)), False,
-                            not long_terms)
-        fts, scans = text_
-        conds += scans
-        if not long_terms:
-            if fts is not None:
-                conds.append(articles.c.id.in_(select(articles_fts.c.rowid)
-                                               .where(literal_column("articles_fts").op("MATCH")(fts))))
-            return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
-        # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body. Only the
-        # RANK_WINDOW most recently stored matches (after the filters) are ranked: FTS5 hands matches over newest
-        # rowid first and stops there, so a common word costs no more than a rare one.
-        rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
-        stmt = (base.add_columns(rank.label("score"))
-                .join(articles_fts, articles_fts.c.rowid == articles.c.id)
-                .where(literal_column("articles_fts").op("MATCH")(fts), *conds)
-                .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
-        return _Matches(stmt, True, False)
+        return _sqlite_matches(session, f, terms, base, conds)
     conds += _postgres_text(terms)
     if not long_terms:
         return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
@@ -509,11 +587,10 @@ def stories_per_day(session: Session, days: Sequence[Day], *, labels: Sequence[s
     never occur in the range are absent."""
     if not days:
         return []
-    when = filed_at()
+    when = keys.c.filed_at
     inner = (
-        select(tags.c.kind, tags.c.label, _day_index(when, days, 0, len(days)).label("day"),
-               story_of().label("story"))
-        .join(articles, articles.c.id == tags.c.article_id)
+        select(tags.c.kind, tags.c.label, _day_index(when, days, 0, len(days)).label("day"), keys.c.story)
+        .join(keys, keys.c.article_id == tags.c.article_id)
         .where(when >= days[0].start, when < days[-1].end)
         .distinct()
     )
@@ -542,28 +619,29 @@ def top_stories(session: Session, start: datetime, end: datetime, *, labels: Seq
                 limit: int = 10) -> list[TopStory]:
     """The stories with an article filed in [start, end) tagged with any of `labels` (any tag if none), the most
     widely carried first (articles that day, then outlets)."""
-    when = filed_at()
-    tagged = exists().where(tags.c.article_id == articles.c.id)
+    when = keys.c.filed_at
+    tagged = exists().where(tags.c.article_id == keys.c.article_id)
     if labels:
         tagged = tagged.where(tags.c.label.in_(list(labels)))
-    key = story_of()
+    key = keys.c.story
+    carried = func.count(func.distinct(func.coalesce(keys.c.publisher, sources.c.name)))
     grouped = session.execute(
-        select(key.label("story"), func.count().label("n"), func.count(func.distinct(outlet())).label("outlets"),
-               func.min(articles.c.id).label("first"))
-        .join(sources, sources.c.id == articles.c.source_id)
+        select(key.label("story"), func.count().label("n"), carried.label("outlets"),
+               func.min(keys.c.article_id).label("first"))
+        .join(sources, sources.c.id == keys.c.source_id)
         .where(when >= utc(start), when < utc(end), tagged)
         .group_by(key)
-        .order_by(func.count().desc(), func.count(func.distinct(outlet())).desc(), func.min(articles.c.id))
+        .order_by(func.count().desc(), carried.desc(), func.min(keys.c.article_id))
         .limit(limit)
     ).all()
     if not grouped:
         return []
     # The lead shown: the earliest primary article of the story that day (else its earliest article).
     leads: dict[str, int] = {}
-    for story_key, article_id, _dup in session.execute(
-        select(key, articles.c.id, articles.c.duplicate_of_id)
+    for story_key, article_id in session.execute(
+        select(key, keys.c.article_id)
         .where(key.in_([g.story for g in grouped]), when >= utc(start), when < utc(end))
-        .order_by(articles.c.duplicate_of_id.is_not(None), when, articles.c.id)
+        .order_by(keys.c.grp != keys.c.article_id, when, keys.c.article_id)
     ):
         leads.setdefault(story_key, article_id)
     details = _articles_by_id(session, list(leads.values()))
@@ -580,9 +658,9 @@ def top_stories(session: Session, start: datetime, end: datetime, *, labels: Seq
 
 def outlets(session: Session, limit: int = 500) -> list[str]:
     """The outlets stored, the most frequent first (for the search form's outlet choices)."""
-    name = outlet()
+    name = func.coalesce(keys.c.publisher, sources.c.name)
     return [row[0] for row in session.execute(
-        select(name).join(sources, sources.c.id == articles.c.source_id).where(name.is_not(None))
+        select(name).join(sources, sources.c.id == keys.c.source_id).where(name.is_not(None))
         .group_by(name).order_by(func.count().desc(), name).limit(limit)
     )]
 
@@ -595,4 +673,4 @@ def tag_labels(session: Session) -> list[tuple[str, str]]:
 
 def latest_filed_at(session: Session) -> datetime | None:
     """The newest filed time stored (where a trend's default range ends)."""
-    return utc(session.scalar(select(func.max(filed_at()))))
+    return utc(session.scalar(select(func.max(keys.c.filed_at))))

@@ -7,12 +7,14 @@ found by the trigrams it begins (listed by the `articles_fts_terms` vocabulary t
 the word at the very end of a title included. Contentless, because the indexed text is not the stored text.
 PostgreSQL: pg_trgm GIN indexes on title and body, which serve `ILIKE '%word%'`, and a GIN index over the distinct
 two-character pieces of title and body (`newsmon_bigrams`), which serves words of two characters, which have no
-trigram. Both: an index on coalesce(published_at, fetched_at), the time the web view files an article under.
+trigram. Both: an index on coalesce(published_at, fetched_at), the time the web view files an article under, and
+`article_keys`, one narrow row per article (when it is filed, its near-duplicate group, its story, its outlet),
+kept by triggers, which the web view filters, groups and counts by without reading the articles' long rows.
 
 Idempotent (IF NOT EXISTS throughout) and self-contained: it uses no newsmon code.
 
 Note for later migrations: a batch (copy-and-move) migration of `articles` on SQLite drops its triggers; such a
-migration must re-run `_sqlite_upgrade` from here.
+migration must re-run `_sqlite_upgrade` and `_keys_upgrade` from here.
 
 Revision ID: 0007_search
 Revises: 0004
@@ -63,6 +65,54 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 100000 AS $$
   LATERAL (SELECT regexp_matches(s, '(..)', 'g') AS m UNION ALL SELECT regexp_matches(substr(s, 2), '(..)', 'g')) AS y
 $$"""
 PG_BIGRAM_INDEX = "CREATE INDEX IF NOT EXISTS ix_articles_bigrams ON articles USING gin (newsmon_bigrams(title, body))"
+# The narrow columns of each article, copied by triggers (so any writer keeps them): filed_at is when the article is
+# filed (its published time, else when it was stored), grp its near-duplicate group (the article it copies, else
+# itself), story its story (`article:ID` for an article without a story key).
+KEYS_TABLE = """
+CREATE TABLE IF NOT EXISTS article_keys (
+    article_id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL,
+    filed_at {time} NOT NULL,
+    grp INTEGER NOT NULL,
+    story VARCHAR(80) NOT NULL,
+    publisher VARCHAR(200)
+)"""
+KEYS_INDEXES = [
+    # Newest first with ties by id (search without words), and covering for stories per day (trends).
+    "CREATE INDEX IF NOT EXISTS ix_article_keys_filed ON article_keys (filed_at, article_id, story)",
+    "CREATE INDEX IF NOT EXISTS ix_article_keys_story ON article_keys (story)",
+]
+_KEYS = ("{0}.id, {0}.source_id, coalesce({0}.published_at, {0}.fetched_at), coalesce({0}.duplicate_of_id, {0}.id), "
+         "coalesce({0}.story_key, 'article:' || CAST({0}.id AS VARCHAR)), {0}.publisher")
+_KEY_COLUMNS = "article_id, source_id, filed_at, grp, story, publisher"
+KEYS_FILL = f"INSERT INTO article_keys ({_KEY_COLUMNS}) SELECT {_KEYS.format('articles')} FROM articles"
+_KEYED = "published_at, fetched_at, duplicate_of_id, story_key, source_id, publisher"
+SQLITE_KEYS = [
+    "CREATE TRIGGER IF NOT EXISTS articles_keys_insert AFTER INSERT ON articles BEGIN "
+    f"INSERT INTO article_keys ({_KEY_COLUMNS}) VALUES ({_KEYS.format('new')}); END",
+    "CREATE TRIGGER IF NOT EXISTS articles_keys_delete AFTER DELETE ON articles BEGIN "
+    "DELETE FROM article_keys WHERE article_id = old.id; END",
+    f"CREATE TRIGGER IF NOT EXISTS articles_keys_update AFTER UPDATE OF {_KEYED} ON articles BEGIN "
+    f"DELETE FROM article_keys WHERE article_id = old.id; "
+    f"INSERT INTO article_keys ({_KEY_COLUMNS}) VALUES ({_KEYS.format('new')}); END",
+]
+PG_KEYS = [
+    f"""CREATE OR REPLACE FUNCTION newsmon_article_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM article_keys WHERE article_id = OLD.id;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  INSERT INTO article_keys ({_KEY_COLUMNS}) VALUES ({_KEYS.format('NEW')});
+  RETURN NEW;
+END
+$$""",
+    "DROP TRIGGER IF EXISTS articles_keys ON articles",
+    f"CREATE TRIGGER articles_keys AFTER INSERT OR DELETE OR UPDATE OF {_KEYED} ON articles "
+    "FOR EACH ROW EXECUTE FUNCTION newsmon_article_keys()",
+]
 DAY_INDEX = "CREATE INDEX IF NOT EXISTS ix_articles_filed_at ON articles ((coalesce(published_at, fetched_at)))"
 
 
@@ -104,6 +154,16 @@ def _sqlite_upgrade(bind) -> None:  # type: ignore[no-untyped-def]
         bind.execute(sa.text(SQLITE_FILL))
 
 
+def _keys_upgrade(bind) -> None:  # type: ignore[no-untyped-def]
+    sqlite = bind.dialect.name == 'sqlite'
+    existed = sa.inspect(bind).has_table("article_keys")
+    bind.execute(sa.text(KEYS_TABLE.format(time="DATETIME" if sqlite else "TIMESTAMP WITH TIME ZONE")))
+    for statement in KEYS_INDEXES + (SQLITE_KEYS if sqlite else PG_KEYS):
+        bind.execute(sa.text(statement))
+    if not existed:
+        bind.execute(sa.text(KEYS_FILL))
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
@@ -116,10 +176,18 @@ def upgrade() -> None:
         bind.execute(sa.text(PG_BIGRAMS))
         bind.execute(sa.text(PG_BIGRAM_INDEX))
     bind.execute(sa.text(DAY_INDEX))
+    _keys_upgrade(bind)
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    if bind.dialect.name == 'sqlite':
+        for name in ("articles_keys_update", "articles_keys_delete", "articles_keys_insert"):
+            bind.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
+    elif bind.dialect.name == 'postgresql':
+        bind.execute(sa.text("DROP TRIGGER IF EXISTS articles_keys ON articles"))
+        bind.execute(sa.text("DROP FUNCTION IF EXISTS newsmon_article_keys()"))
+    bind.execute(sa.text("DROP TABLE IF EXISTS article_keys"))
     bind.execute(sa.text("DROP INDEX IF EXISTS ix_articles_filed_at"))
     if bind.dialect.name == 'sqlite':
         for statement in SQLITE_DOWN:
