@@ -383,6 +383,7 @@ def _postgres_window(session: Session, window: Callable[[int], Select], f: Artic
     if newest is None:
         return []
     span = SLAB
+    setting = session.scalar(select(func.current_setting("enable_indexscan")))
     session.execute(select(func.set_config("enable_indexscan", "off", True)))
     try:
         while True:
@@ -392,7 +393,7 @@ def _postgres_window(session: Session, window: Callable[[int], Select], f: Artic
                 return rows
             span *= min(64, max(2, math.ceil(RANK_WINDOW * 1.3 / max(found, 1))))
     finally:
-        session.execute(select(func.set_config("enable_indexscan", "on", True)))
+        session.execute(select(func.set_config("enable_indexscan", setting, True)))
 
 
 def _ranked_page(session: Session, matched: Select, f: ArticleFilter, *, count: bool = True
