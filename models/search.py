@@ -48,6 +48,9 @@ tags = Base.metadata.tables["tags"]
 sources = Base.metadata.tables["sources"]
 articles_fts = table("articles_fts", column("rowid"))
 articles_fts_terms = table("articles_fts_terms", column("term"), column("doc"))
+# PostgreSQL: each article's distinct two-character pieces, lower-cased, GIN-indexed (migration 0007_search).
+article_bigrams = Table("article_bigrams", MetaData(), Column("article_id", Integer, primary_key=True),
+                        Column("grams", ARRAY(Text)))
 # One narrow row per article, kept by triggers (migration 0007_search): what the view filters, groups and counts by,
 # without reading an article's long row (on SQLite the columns after the body sit in its overflow pages).
 keys = Table(
@@ -260,13 +263,13 @@ def _sqlite_matches(session: Session, f: ArticleFilter, terms: tuple[str, ...], 
 
 def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
     """Each word in title or body: words of three or more characters through the pg_trgm indexes (ILIKE), words of
-    two through the index of two-character pieces (`newsmon_bigrams`, exact: no recheck), single characters by
-    LIKE (a scan, narrowed by the other conditions)."""
+    two through `article_bigrams`, each article's two-character pieces (exact: nothing to recheck), single
+    characters by LIKE (a scan, narrowed by the other conditions)."""
     conds = [_in_text(t, "postgresql") for t in terms if len(t) != 2]
     pairs = [t.lower() for t in terms if len(t) == 2]
     if pairs:
-        conds.append(func.newsmon_bigrams(articles.c.title, articles.c.body)
-                     .op("@>")(cast(array(pairs), ARRAY(Text))))
+        conds.append(articles.c.id.in_(select(article_bigrams.c.article_id)
+                                       .where(article_bigrams.c.grams.op("@>")(cast(array(pairs), ARRAY(Text))))))
     return conds
 
 
