@@ -1,15 +1,14 @@
 """Read queries of the web view: full-text search over stored articles, one story with its outlets, stories per day.
 
-Written against the tables (not the ORM classes) so they read any writer's rows. Text search is the database's own:
-SQLite FTS5 with the trigram tokenizer, PostgreSQL pg_trgm indexes serving ILIKE (migration 0007_search). Both match
-a query word as a substring, which is what Korean needs: particles are glued to the word (`희망퇴직을`, `KT는`), so
-`희망퇴직` finds `희망퇴직을`. Trigram indexes hold three-character pieces; a word of one or two characters (`감원`,
-`KT`) cannot use them and is matched by a scan (LIKE), narrowed by the longer words and filters when there are any.
+Written against the tables (not the ORM classes) so they read any writer's rows. Text search is the database's own
+(migration 0007_search): SQLite FTS5 with the trigram tokenizer; on PostgreSQL a GIN index of each article's
+two-character pieces (`article_bigrams`), its candidates rechecked by LIKE. Both match a query word as a substring,
+which is what Korean needs: particles are glued to the word (`희망퇴직을`, `KT는`), so `희망퇴직` finds `희망퇴직을`.
+Words of one or two characters (`감원`, `KT`) are looked up too (see _sqlite_words, _postgres_text).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -67,10 +66,11 @@ MAX_TERM_CHARS = 100
 MAX_STORY_ARTICLES = 500
 # SQLite ranks the newest this many matches of a query (see _matches).
 RANK_WINDOW = 1000
-# PostgreSQL looks for them in the newest this many ids first (see _postgres_window).
-SLAB = 4 * RANK_WINDOW
 # A short word is looked up through at most this many trigrams it begins (SQLite), else matched by a scan.
 MAX_EXPANSION = 2000
+# PostgreSQL matches a word by LIKE over each of its spellings in ASCII case up to this many such letters (2**N
+# spellings), else by ILIKE (see _contains).
+MAX_CASED = 4
 # ... or when it is common: the trigrams it begins are in more than this share of the articles, counted with
 # repeats (see _sqlite_words), beside a long word / with short words only.
 RANKED_COMMON = 0.2
@@ -163,13 +163,31 @@ def _has_case(term: str) -> bool:
     return term.lower() != term.upper()
 
 
+def _case_variants(term: str) -> list[str] | None:
+    """Every spelling of `term` in upper and lower ASCII case, where it has at most MAX_CASED ASCII letters and no
+    other letter with case; else None."""
+    if any(c.lower() != c.upper() and not c.isascii() for c in term):
+        return None
+    variants = [""]
+    for c in term:
+        options = {c.lower(), c.upper()} if c.isascii() and c.lower() != c.upper() else {c}
+        variants = [v + o for v in variants for o in sorted(options)]
+        if len(variants) > 2 ** MAX_CASED:
+            return None
+    return variants
+
+
 def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement[bool]:
-    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case; on PostgreSQL ILIKE lowers the
-    whole text of every candidate, so it is used only for words with letters that have case (Hangul has none)."""
-    pattern = f"%{_escape_like(term)}%"
+    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case. On PostgreSQL ILIKE lowers the
+    whole text of every candidate (about four times the cost of LIKE), so a word with letters that have case is
+    matched as any of its spellings in ASCII case by LIKE (`SK텔레콤`: `SK`, `Sk`, `sK`, `sk`), by ILIKE only
+    where it has too many such letters or letters with case beyond ASCII."""
     if dialect == "postgresql" and _has_case(term):
-        return col.ilike(pattern, escape="\\")
-    return col.like(pattern, escape="\\")
+        variants = _case_variants(term)
+        if variants is None:
+            return col.ilike(f"%{_escape_like(term)}%", escape="\\")
+        return or_(*(col.like(f"%{_escape_like(v)}%", escape="\\") for v in variants))
+    return col.like(f"%{_escape_like(term)}%", escape="\\")
 
 
 def _in_text(term: str, dialect: str) -> ColumnElement[bool]:
@@ -261,23 +279,47 @@ def _sqlite_matches(session: Session, f: ArticleFilter, terms: tuple[str, ...], 
     return _Matches(stmt, True, False)
 
 
+def _pieces(term: str) -> list[str]:
+    """The two-character pieces of a word, lower-cased, as newsmon_bigrams cuts them."""
+    folded = term.lower()
+    return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+
+
+def _postgres_candidates(terms: tuple[str, ...]) -> Select | None:
+    """PostgreSQL: the ids of the articles holding every two-character piece of every word of two or more
+    characters (`article_bigrams`, GIN): exactly the matches of a two-character word, candidates for a longer one
+    (to recheck by LIKE). None where no word has two characters."""
+    pieces = sorted({p for t in terms if len(t) >= 2 for p in _pieces(t)})
+    if not pieces:
+        return None
+    return select(article_bigrams.c.article_id).where(
+        article_bigrams.c.grams.op("@>")(cast(array(pieces), ARRAY(Text))))
+
+
+def _postgres_rechecks(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """PostgreSQL: LIKE for the words the candidates do not settle: longer than two characters, or a single one
+    (matched by LIKE alone: a scan, narrowed by the other conditions)."""
+    return [_in_text(t, "postgresql") for t in terms if len(t) != 2]
+
+
 def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
-    """Each word in title or body: words of three or more characters through the pg_trgm indexes (ILIKE), words of
-    two through `article_bigrams`, each article's two-character pieces (exact: nothing to recheck), single
-    characters by LIKE (a scan, narrowed by the other conditions)."""
-    conds = [_in_text(t, "postgresql") for t in terms if len(t) != 2]
-    pairs = [t.lower() for t in terms if len(t) == 2]
-    if pairs:
-        conds.append(articles.c.id.in_(select(article_bigrams.c.article_id)
-                                       .where(article_bigrams.c.grams.op("@>")(cast(array(pairs), ARRAY(Text))))))
-    return conds
+    """Each word in title or body (see _postgres_candidates, _postgres_rechecks)."""
+    candidates = _postgres_candidates(terms)
+    return _postgres_rechecks(terms) + ([articles.c.id.in_(candidates)] if candidates is not None else [])
 
 
 def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
-    """How often `term` occurs in `col`, counted in bytes (octet_length needs no character count: cheaper)."""
-    text_ = func.lower(col) if _has_case(term) else col
-    return ((func.octet_length(text_) - func.octet_length(func.replace(text_, term.lower(), "")))
-            / float(len(term.lower().encode())))
+    """How often `term` occurs in `col` (ignoring case), counted in bytes (octet_length needs no character count:
+    cheaper); a word with letters in case has each spelling removed in turn (see _contains)."""
+    variants = _case_variants(term) if _has_case(term) else [term]
+    if variants is None:
+        text_: ColumnElement[str] = func.lower(col)
+        removed = func.replace(text_, term.lower(), "")
+    else:
+        text_ = removed = col
+        for v in variants:
+            removed = func.replace(removed, v, "")
+    return (func.octet_length(text_) - func.octet_length(removed)) / float(len(term.encode()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,19 +379,29 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> _Mat
         base = base.join(sources, sources.c.id == b.source_id)
     if dialect == "sqlite":
         return _sqlite_matches(session, f, terms, base, conds)
-    conds += _postgres_text(terms)
     if not long_terms:
-        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds, *_postgres_text(terms)), False,
+                        bool(terms))
     # PostgreSQL: ranked by how often the words occur, title occurrences weighing TITLE_WEIGHT, divided by the
     # body's length in units of 3,000 bytes (about a thousand Korean characters) plus one. As on SQLite only the
     # RANK_WINDOW most recently stored matches are ranked; _postgres_window finds how far back they reach.
     weight = sum((TITLE_WEIGHT * _occurrences(articles.c.title, t) + _occurrences(articles.c.body, t)
                   for t in long_terms), literal(0.0))
     rank = weight / (1.0 + func.octet_length(articles.c.body) / 3000.0)
-    ranked = base.add_columns(rank.label("score")).where(*conds)
-    return _Matches(ranked, True, False,
-                    window=lambda floor: ranked.where(articles.c.id > floor)
-                    .order_by(articles.c.id.desc()).limit(RANK_WINDOW))
+    ranked = base.add_columns(rank.label("score")).where(*conds, *_postgres_rechecks(terms))
+    candidates = _postgres_candidates(terms)
+    assert candidates is not None  # a long word has pieces
+
+    def window(floor: int) -> Select:
+        # The candidates above `floor`, newest first, each rechecked in turn (a LATERAL subquery: a nested loop in
+        # the candidates' order) until RANK_WINDOW match: a common word's older candidates are never read.
+        newest = (candidates.where(article_bigrams.c.article_id > floor)
+                  .order_by(article_bigrams.c.article_id.desc()).offset(0).subquery("c"))
+        one = ranked.where(articles.c.id == newest.c.article_id).offset(0).lateral("a")
+        return (select(one.c.id, one.c.grp, one.c.filed, one.c.score).select_from(newest).join(one, literal(True))
+                .order_by(newest.c.article_id.desc()).limit(RANK_WINDOW))
+
+    return _Matches(ranked, True, False, window=window)
 
 
 def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
@@ -373,30 +425,10 @@ def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
 
 def _postgres_window(session: Session, window: Callable[[int], Select], f: ArticleFilter
                      ) -> list[tuple[int, float, int]]:
-    """The ranked page over the newest RANK_WINDOW matches, on PostgreSQL. Its trigram indexes cannot hand matches
-    over newest first, and every candidate they give is rechecked against its text (the costly part), so the
-    ranking looks at the newest ids first: a slab of the newest ids, widened (by what the last slab's match rate
-    says it needs) until it holds RANK_WINDOW matches or reaches the oldest article. A common word is ranked from a
-    few thousand rows, a rare one from all its matches.
-
-    Index scans are turned off for these queries: the planner underestimates how many rows a LIKE over a trigram
-    index finds, and would read the id range through the primary key, rechecking every article of the range,
-    instead of intersecting the trigram index's matches with the range (a BitmapAnd)."""
-    newest = session.scalar(select(func.max(articles.c.id)))
-    if newest is None:
-        return []
-    span = SLAB
-    setting = session.scalar(select(func.current_setting("enable_indexscan")))
-    session.execute(select(func.set_config("enable_indexscan", "off", True)))
-    try:
-        while True:
-            floor = max(newest - span, 0)
-            rows, found = _ranked_page(session, window(floor), f)
-            if found >= RANK_WINDOW or floor == 0:
-                return rows
-            span *= min(64, max(2, math.ceil(RANK_WINDOW * 1.3 / max(found, 1))))
-    finally:
-        session.execute(select(func.set_config("enable_indexscan", setting, True)))
+    """The ranked page over the newest RANK_WINDOW matches, on PostgreSQL: the candidates newest first, each
+    rechecked in turn until RANK_WINDOW match (see _matches), so a common word costs its index lookup and about
+    RANK_WINDOW rechecks, a rare one all of its candidates."""
+    return _ranked_page(session, window(0), f)[0]
 
 
 def _ranked_page(session: Session, matched: Select, f: ArticleFilter, *, count: bool = True

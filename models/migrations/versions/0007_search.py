@@ -5,9 +5,11 @@ triggers, so every writer (pipeline, `newsmon load`, a hand-run script) keeps it
 two line feeds appended: then every character of the text starts a trigram, so a word of one or two characters is
 found by the trigrams it begins (listed by the `articles_fts_terms` vocabulary table) instead of a scan of the text,
 the word at the very end of a title included. Contentless, because the indexed text is not the stored text.
-PostgreSQL: pg_trgm GIN indexes on title and body, which serve `ILIKE '%word%'`, and `article_bigrams`, the distinct
-two-character pieces of each article's title and body (`newsmon_bigrams`, kept by a trigger) with a GIN index, which
-serves words of two characters, which have no trigram. Both: an index on coalesce(published_at, fetched_at), the time the web view files an article under, and
+PostgreSQL: `article_bigrams`, the distinct two-character pieces of each article's title and body (`newsmon_bigrams`,
+kept by a trigger) with a GIN index: an article holding every piece of a word is a candidate for it (exact for a word
+of two characters; a longer word is rechecked by LIKE). No extension is needed. (pg_trgm's indexes were the first
+choice; the planner underestimates how many rows a LIKE over them finds, and rechecked every candidate of a common
+word however few of them a ranking needed; see docs/web.md.) Both: an index on coalesce(published_at, fetched_at), the time the web view files an article under, and
 `article_keys`, one narrow row per article (when it is filed, its near-duplicate group, its story, its outlet),
 kept by triggers, which the web view filters, groups and counts by without reading the articles' long rows.
 
@@ -122,36 +124,6 @@ $$""",
 DAY_INDEX = "CREATE INDEX IF NOT EXISTS ix_articles_filed_at ON articles ((coalesce(published_at, fetched_at)))"
 
 
-def _pg_trgm_schema(bind) -> str | None:  # type: ignore[no-untyped-def]
-    return bind.execute(sa.text(
-        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
-    )).scalar()
-
-
-def _ensure_pg_trgm(bind) -> str:  # type: ignore[no-untyped-def]
-    """The schema pg_trgm lives in, creating the extension where missing. An extension is one per database: it goes
-    into `public` where that schema exists, so dropping newsmon's own schema never takes other schemas' indexes with
-    it; otherwise into the current schema."""
-    schema = _pg_trgm_schema(bind)
-    if schema:
-        return schema
-    has_public = bind.execute(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).scalar()
-    for statement in (["CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"] if has_public else []) + [
-        "CREATE EXTENSION IF NOT EXISTS pg_trgm"
-    ]:
-        try:
-            with bind.begin_nested():
-                bind.execute(sa.text(statement))
-            break
-        except sa.exc.DBAPIError:  # no right to create in public, or created by a concurrent migration
-            continue
-    schema = _pg_trgm_schema(bind)
-    if not schema:
-        raise RuntimeError("PostgreSQL: the pg_trgm extension is missing and could not be created; run "
-                           "CREATE EXTENSION pg_trgm as a superuser (it ships with PostgreSQL's contrib modules)")
-    return schema
-
-
 def _sqlite_upgrade(bind) -> None:  # type: ignore[no-untyped-def]
     existed = bind.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'")).scalar()
     for statement in SQLITE_UP:
@@ -181,11 +153,6 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'sqlite':
         _sqlite_upgrade(bind)
-    elif bind.dialect.name == 'postgresql':
-        schema = _ensure_pg_trgm(bind)
-        ops = f'"{schema}".gin_trgm_ops'
-        bind.execute(sa.text(f"CREATE INDEX IF NOT EXISTS ix_articles_title_trgm ON articles USING gin (title {ops})"))
-        bind.execute(sa.text(f"CREATE INDEX IF NOT EXISTS ix_articles_body_trgm ON articles USING gin (body {ops})"))
     bind.execute(sa.text(DAY_INDEX))
     _keys_upgrade(bind)
 
@@ -205,7 +172,4 @@ def downgrade() -> None:
     if bind.dialect.name == 'sqlite':
         for statement in SQLITE_DOWN:
             bind.execute(sa.text(statement))
-    elif bind.dialect.name == 'postgresql':
-        # The extension stays: other schemas of the database may use it.
-        bind.execute(sa.text("DROP INDEX IF EXISTS ix_articles_body_trgm"))
-        bind.execute(sa.text("DROP INDEX IF EXISTS ix_articles_title_trgm"))
+
