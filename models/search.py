@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     case,
     cast,
     column,
@@ -330,16 +331,15 @@ class _Base:
     id: ColumnElement[int]
     grp: ColumnElement[int]
     filed: ColumnElement[datetime]
-    outlet: ColumnElement[str]
+    publisher: ColumnElement[str]
     source_id: ColumnElement[int]
 
     @staticmethod
     def of(dialect: str) -> _Base:
         if dialect == "sqlite":
-            return _Base(keys.c.article_id, keys.c.grp, keys.c.filed_at,
-                         func.coalesce(keys.c.publisher, sources.c.name), keys.c.source_id)
-        return _Base(articles.c.id, func.coalesce(articles.c.duplicate_of_id, articles.c.id), filed_at(), outlet(),
-                     articles.c.source_id)
+            return _Base(keys.c.article_id, keys.c.grp, keys.c.filed_at, keys.c.publisher, keys.c.source_id)
+        return _Base(articles.c.id, func.coalesce(articles.c.duplicate_of_id, articles.c.id), filed_at(),
+                     articles.c.publisher, articles.c.source_id)
 
 
 def _filters(f: ArticleFilter, b: _Base) -> list[ColumnElement[bool]]:
@@ -352,7 +352,9 @@ def _filters(f: ArticleFilter, b: _Base) -> list[ColumnElement[bool]]:
         if label:
             conds.append(exists().where(tags.c.article_id == b.id, tags.c.kind == kind, tags.c.label == label))
     if f.outlet:
-        conds.append(b.outlet == f.outlet)
+        # The outlet as a condition on the row itself (no join): checked before any text is read.
+        conds.append(or_(b.publisher == f.outlet, and_(b.publisher.is_(None), b.source_id.in_(
+            select(sources.c.id).where(sources.c.name == f.outlet)))))
     return conds
 
 
@@ -375,8 +377,6 @@ def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> _Mat
     b = _Base.of(dialect)
     conds = _filters(f, b)
     base = select(b.id.label("id"), b.grp.label("grp"), b.filed.label("filed"))
-    if f.outlet:
-        base = base.join(sources, sources.c.id == b.source_id)
     if dialect == "sqlite":
         return _sqlite_matches(session, f, terms, base, conds)
     if not long_terms:
