@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     case,
     cast,
     column,
@@ -299,8 +300,19 @@ def _postgres_candidates(terms: tuple[str, ...]) -> Select | None:
 
 def _postgres_rechecks(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
     """PostgreSQL: LIKE for the words the candidates do not settle: longer than two characters, or a single one
-    (matched by LIKE alone: a scan, narrowed by the other conditions)."""
-    return [_in_text(t, "postgresql") for t in terms if len(t) != 2]
+    (matched by LIKE alone: a scan, narrowed by the other conditions). Each word is looked for in title and body
+    joined by a line feed (which no query word holds, so nothing matches across the join), as `LIKE ANY` of its
+    spellings (see _contains): the stored body is then read and decompressed once per word, where `title LIKE ..
+    OR body LIKE ..` reads it once per spelling (half the time for one spelling, a third for eight)."""
+    joined = articles.c.title + "\n" + articles.c.body
+    conds: list[ColumnElement[bool]] = []
+    for term in (t for t in terms if len(t) != 2):
+        variants = _case_variants(term) if _has_case(term) else [term]
+        if variants is None:
+            conds.append(joined.ilike(f"%{_escape_like(term)}%"))
+        else:
+            conds.append(joined.like(any_(cast(array([f"%{_escape_like(v)}%" for v in variants]), ARRAY(Text)))))
+    return conds
 
 
 def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
