@@ -179,21 +179,10 @@ def _case_variants(term: str) -> list[str] | None:
     return variants
 
 
-def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement[bool]:
-    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case. On PostgreSQL ILIKE lowers the
-    whole text of every candidate (about four times the cost of LIKE), so a word with letters that have case is
-    matched as any of its spellings in ASCII case by LIKE (`SK텔레콤`: `SK`, `Sk`, `sK`, `sk`), by ILIKE only
-    where it has too many such letters or letters with case beyond ASCII."""
-    if dialect == "postgresql" and _has_case(term):
-        variants = _case_variants(term)
-        if variants is None:
-            return col.ilike(f"%{_escape_like(term)}%", escape="\\")
-        return or_(*(col.like(f"%{_escape_like(v)}%", escape="\\") for v in variants))
-    return col.like(f"%{_escape_like(term)}%", escape="\\")
-
-
-def _in_text(term: str, dialect: str) -> ColumnElement[bool]:
-    return or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect))
+def _sqlite_like(term: str) -> ColumnElement[bool]:
+    """SQLite: title or body holds `term` (its LIKE ignores ASCII case, as the trigram index does)."""
+    pattern = f"%{_escape_like(term)}%"
+    return or_(articles.c.title.like(pattern, escape="\\"), articles.c.body.like(pattern, escape="\\"))
 
 
 def _fts_string(term: str) -> str:
@@ -244,7 +233,7 @@ def _sqlite_words(session: Session, terms: tuple[str, ...]) -> _SqliteWords | No
     for term, pieces, holding in short:
         common = holding > RANKED_COMMON * stored if long_terms else all_common
         if common or len(pieces) > MAX_EXPANSION:
-            scans.append(_in_text(term, "sqlite"))
+            scans.append(_sqlite_like(term))
         else:
             looked_up.append("(" + " OR ".join(_fts_string(p) for p in pieces) + ")")
     return _SqliteWords(" AND ".join(_fts_string(t) for t in long_terms) or None,
