@@ -1,31 +1,64 @@
 """Read queries of the web view: full-text search over stored articles, one story with its outlets, stories per day.
 
-Written against the tables (not the ORM classes) so they read any writer's rows. Text search is the database's own:
-SQLite FTS5 with the trigram tokenizer, PostgreSQL pg_trgm indexes serving ILIKE (migration 0007_search). Both match
-a query word as a substring, which is what Korean needs: particles are glued to the word (`희망퇴직을`, `KT는`), so
-`희망퇴직` finds `희망퇴직을`. Trigram indexes hold three-character pieces; a word of one or two characters (`감원`,
-`KT`) cannot use them and is matched by a scan (LIKE), narrowed by the longer words and filters when there are any.
+Written against the tables (not the ORM classes) so they read any writer's rows. Text search is the database's own
+(migration 0007_search): SQLite FTS5 with the trigram tokenizer; on PostgreSQL a GIN index of each article's
+two-character pieces (`article_bigrams`), its candidates rechecked by LIKE. Both match a query word as a substring,
+which is what Korean needs: particles are glued to the word (`희망퇴직을`, `KT는`), so `희망퇴직` finds `희망퇴직을`.
+Words of one or two characters (`감원`, `KT`) are looked up too (see _sqlite_words, _postgres_text).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Select, String, case, cast, column, exists, func, literal, literal_column, or_, select, table
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    any_,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from models.tables import Base
+from models.tables import Base, UtcDateTime
 from newsmon.records import Tag
 
 articles = Base.metadata.tables["articles"]
 tags = Base.metadata.tables["tags"]
 sources = Base.metadata.tables["sources"]
 articles_fts = table("articles_fts", column("rowid"))
+articles_fts_terms = table("articles_fts_terms", column("term"), column("doc"))
+# PostgreSQL: each article's distinct two-character pieces, lower-cased, GIN-indexed (migration 0007_search).
+article_bigrams = Table("article_bigrams", MetaData(), Column("article_id", Integer, primary_key=True),
+                        Column("grams", ARRAY(Text)))
+# One narrow row per article, kept by triggers (migration 0007_search): what the view filters, groups and counts by,
+# without reading an article's long row (on SQLite the columns after the body sit in its overflow pages).
+keys = Table(
+    "article_keys", MetaData(),
+    Column("article_id", Integer, primary_key=True), Column("source_id", Integer), Column("filed_at", UtcDateTime),
+    Column("grp", Integer), Column("story", String), Column("publisher", String),
+)
 
 # Trigram indexes need words of at least this many characters.
 TRIGRAM = 3
@@ -35,6 +68,15 @@ MAX_TERM_CHARS = 100
 MAX_STORY_ARTICLES = 500
 # SQLite ranks the newest this many matches of a query (see _matches).
 RANK_WINDOW = 1000
+# A short word is looked up through at most this many trigrams it begins (SQLite), else matched by a scan.
+MAX_EXPANSION = 2000
+# PostgreSQL matches a word by LIKE over each of its spellings in ASCII case up to this many such letters (2**N
+# spellings), else by ILIKE (see _contains).
+MAX_CASED = 4
+# ... or when it is common: the trigrams it begins are in more than this share of the articles, counted with
+# repeats (see _sqlite_words), beside a long word / with short words only.
+RANKED_COMMON = 0.2
+SCANNED_COMMON = 0.1
 # Title matches weigh this many times a body match in the ranking.
 TITLE_WEIGHT = 3.0
 
@@ -123,97 +165,282 @@ def _has_case(term: str) -> bool:
     return term.lower() != term.upper()
 
 
-def _contains(col: ColumnElement[str], term: str, dialect: str) -> ColumnElement[bool]:
-    """`col` holds `term`, ignoring case. SQLite's LIKE already ignores ASCII case; on PostgreSQL ILIKE lowers the
-    whole text of every candidate, so it is used only for words with letters that have case (Hangul has none)."""
+def _case_variants(term: str) -> list[str] | None:
+    """Every spelling of `term` in upper and lower ASCII case, where it has at most MAX_CASED ASCII letters and no
+    other letter with case; else None."""
+    if any(c.lower() != c.upper() and not c.isascii() for c in term):
+        return None
+    variants = [""]
+    for c in term:
+        options = {c.lower(), c.upper()} if c.isascii() and c.lower() != c.upper() else {c}
+        variants = [v + o for v in variants for o in sorted(options)]
+        if len(variants) > 2 ** MAX_CASED:
+            return None
+    return variants
+
+
+def _sqlite_like(term: str) -> ColumnElement[bool]:
+    """SQLite: title or body holds `term` (its LIKE ignores ASCII case, as the trigram index does)."""
     pattern = f"%{_escape_like(term)}%"
-    if dialect == "postgresql" and _has_case(term):
-        return col.ilike(pattern, escape="\\")
-    return col.like(pattern, escape="\\")
+    return or_(articles.c.title.like(pattern, escape="\\"), articles.c.body.like(pattern, escape="\\"))
 
 
-def _fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 query: every word as a quoted string (a substring, for the trigram tokenizer), all required."""
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def _fts_string(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
-def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
-    text_ = func.lower(col) if _has_case(term) else col
-    return (func.length(text_) - func.length(func.replace(text_, term.lower(), ""))) / float(len(term))
+def _trigrams_starting(session: Session, term: str) -> tuple[list[str], int]:
+    """SQLite: the indexed trigrams that begin with `term` (one or two characters), and how many articles hold
+    them (an upper bound: an article holding two of them counts twice). The index appends two line feeds to each
+    column (migration 0007_search), so every occurrence of the term begins a trigram."""
+    folded = term.lower()
+    found = session.execute(
+        select(articles_fts_terms.c.term, articles_fts_terms.c.doc)
+        .where(articles_fts_terms.c.term >= folded, articles_fts_terms.c.term < folded + "\U0010ffff")
+        .limit(MAX_EXPANSION + 1)).all()
+    return [r.term for r in found], sum(r.doc for r in found)
 
 
-def _filters(f: ArticleFilter) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True, slots=True)
+class _SqliteWords:
+    """How SQLite matches the words of a query: `ranked`, the FTS5 query of the long words (bm25 ranks by it);
+    `short`, the FTS5 query of the short words looked up through the trigrams they begin; `scans`, LIKE conditions
+    for the short words better matched by reading the text."""
+
+    ranked: str | None
+    short: str | None
+    scans: list[ColumnElement[bool]]
+
+
+def _sqlite_words(session: Session, terms: tuple[str, ...]) -> _SqliteWords | None:
+    """The words as SQLite matches them; None where a word occurs nowhere. A long word is a quoted string (a
+    substring, for the trigram tokenizer); a short word is any of the trigrams it begins (none: it occurs nowhere).
+    A common short word is matched by reading the text instead, where merging its trigrams' lists would cost
+    more: beside a long word when its trigrams are in more than RANKED_COMMON of the articles (the long word's
+    newest matches hold it often enough), alone (with other short words as common) when in more than
+    SCANNED_COMMON (the articles read newest first fill a page after a few hundred rows); and always when it
+    begins more than MAX_EXPANSION trigrams."""
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    short: list[tuple[str, list[str], int]] = []
+    for term in (t for t in terms if len(t) < TRIGRAM):
+        pieces, holding = _trigrams_starting(session, term)
+        if not pieces:
+            return None
+        short.append((term, pieces, holding))
+    stored = (session.scalar(select(func.max(keys.c.article_id))) or 0) if short else 0
+    all_common = all(holding > SCANNED_COMMON * stored for _, _, holding in short)
+    looked_up, scans = [], []
+    for term, pieces, holding in short:
+        common = holding > RANKED_COMMON * stored if long_terms else all_common
+        if common or len(pieces) > MAX_EXPANSION:
+            scans.append(_sqlite_like(term))
+        else:
+            looked_up.append("(" + " OR ".join(_fts_string(p) for p in pieces) + ")")
+    return _SqliteWords(" AND ".join(_fts_string(t) for t in long_terms) or None,
+                        " AND ".join(looked_up) or None, scans)
+
+
+def _sqlite_matches(session: Session, f: ArticleFilter, terms: tuple[str, ...], base: Select,
+                    conds: list[ColumnElement[bool]]) -> _Matches:
+    """SQLite: the matches read from `article_keys`, the words through FTS5 (see _sqlite_words)."""
+    words = _sqlite_words(session, terms) if terms else _SqliteWords(None, None, [])
+    if words is None:
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(literal(False)), False,
+                        not any(len(t) >= TRIGRAM for t in terms))
+    match = literal_column("articles_fts").op("MATCH")
+    if words.scans:
+        base = base.join(articles, articles.c.id == keys.c.article_id)
+        conds = conds + words.scans
+    if words.ranked is None:
+        if words.short is not None:
+            conds.append(keys.c.article_id.in_(select(articles_fts.c.rowid).where(match(words.short))))
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds), False, bool(terms))
+    if words.short is not None:
+        # `rowid + 0`: a bare rowid IN would be handed to FTS5 as one lookup of the ranked query per short match.
+        conds.append((articles_fts.c.rowid + 0).in_(select(articles_fts.c.rowid).where(match(words.short))))
+    # bm25 (of the long words only: it costs per word looked up) is lower for better matches; the title column
+    # weighs TITLE_WEIGHT times the body. Only the RANK_WINDOW most recently stored matches (after the filters)
+    # are ranked: FTS5 hands matches over newest rowid first and stops there, so a common word costs no more than
+    # a rare one.
+    rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
+    stmt = (base.add_columns(rank.label("score"))
+            .join(articles_fts, articles_fts.c.rowid == keys.c.article_id)
+            .where(match(words.ranked), *conds)
+            .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
+    return _Matches(stmt, True, False)
+
+
+def _pieces(term: str) -> list[str]:
+    """The two-character pieces of a word, lower-cased, as newsmon_bigrams cuts them."""
+    folded = term.lower()
+    return sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
+
+
+def _postgres_candidates(terms: tuple[str, ...]) -> Select | None:
+    """PostgreSQL: the ids of the articles holding every two-character piece of every word of two or more
+    characters (`article_bigrams`, GIN): exactly the matches of a two-character word, candidates for a longer one
+    (to recheck by LIKE). None where no word has two characters."""
+    pieces = sorted({p for t in terms if len(t) >= 2 for p in _pieces(t)})
+    if not pieces:
+        return None
+    return select(article_bigrams.c.article_id).where(
+        article_bigrams.c.grams.op("@>")(cast(array(pieces), ARRAY(Text))))
+
+
+def _postgres_rechecks(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """PostgreSQL: LIKE for the words the candidates do not settle: longer than two characters, or a single one
+    (matched by LIKE alone: a scan, narrowed by the other conditions). Each word is looked for in title and body
+    joined by a line feed (which no query word holds, so nothing matches across the join), as `LIKE ANY` of its
+    spellings (see _contains): the stored body is then read and decompressed once per word, where `title LIKE ..
+    OR body LIKE ..` reads it once per spelling (half the time for one spelling, a third for eight)."""
+    joined = articles.c.title + "\n" + articles.c.body
     conds: list[ColumnElement[bool]] = []
-    when = filed_at()
-    if f.since is not None:
-        conds.append(when >= utc(f.since))
-    if f.until is not None:
-        conds.append(when < utc(f.until))
-    for kind, label in (("company", f.company), ("topic", f.topic)):
-        if label:
-            conds.append(exists().where(tags.c.article_id == articles.c.id, tags.c.kind == kind,
-                                        tags.c.label == label))
-    if f.outlet:
-        conds.append(outlet() == f.outlet)
+    for term in (t for t in terms if len(t) != 2):
+        variants = _case_variants(term) if _has_case(term) else [term]
+        if variants is None:
+            conds.append(joined.ilike(f"%{_escape_like(term)}%"))
+        else:
+            conds.append(joined.like(any_(cast(array([f"%{_escape_like(v)}%" for v in variants]), ARRAY(Text)))))
     return conds
 
 
-def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> tuple[Select, bool]:
-    """A select of (id, group, score, when) for every article matching `f`, and whether it had to scan."""
-    long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    short_terms = [t for t in terms if len(t) < TRIGRAM]
-    dialect = session.get_bind().dialect.name
-    conds = _filters(f)
-    for term in short_terms:
-        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
-    group = func.coalesce(articles.c.duplicate_of_id, articles.c.id)
-    base = select(articles.c.id.label("id"), group.label("grp"), filed_at().label("filed"))
+def _postgres_text(terms: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """Each word in title or body (see _postgres_candidates, _postgres_rechecks)."""
+    candidates = _postgres_candidates(terms)
+    return _postgres_rechecks(terms) + ([articles.c.id.in_(candidates)] if candidates is not None else [])
+
+
+def _occurrences(col: ColumnElement[str], term: str) -> ColumnElement[float]:
+    """How often `term` occurs in `col` (ignoring case), counted in bytes (octet_length needs no character count:
+    cheaper); a word with letters in case has each spelling removed in turn (see _contains)."""
+    variants = _case_variants(term) if _has_case(term) else [term]
+    if variants is None:
+        text_: ColumnElement[str] = func.lower(col)
+        removed = func.replace(text_, term.lower(), "")
+    else:
+        text_ = removed = col
+        for v in variants:
+            removed = func.replace(removed, v, "")
+    return (func.octet_length(text_) - func.octet_length(removed)) / float(len(term.encode()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """Where a search reads an article's id, group, filed time and outlet: `article_keys` on SQLite (narrow rows),
+    `articles` on PostgreSQL (whose heap rows are narrow already: long text is stored apart, TOAST)."""
+
+    id: ColumnElement[int]
+    grp: ColumnElement[int]
+    filed: ColumnElement[datetime]
+    publisher: ColumnElement[str]
+    source_id: ColumnElement[int]
+
+    @staticmethod
+    def of(dialect: str) -> _Base:
+        if dialect == "sqlite":
+            return _Base(keys.c.article_id, keys.c.grp, keys.c.filed_at, keys.c.publisher, keys.c.source_id)
+        return _Base(articles.c.id, func.coalesce(articles.c.duplicate_of_id, articles.c.id), filed_at(),
+                     articles.c.publisher, articles.c.source_id)
+
+
+def _filters(f: ArticleFilter, b: _Base) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.since is not None:
+        conds.append(b.filed >= utc(f.since))
+    if f.until is not None:
+        conds.append(b.filed < utc(f.until))
+    for kind, label in (("company", f.company), ("topic", f.topic)):
+        if label:
+            conds.append(exists().where(tags.c.article_id == b.id, tags.c.kind == kind, tags.c.label == label))
     if f.outlet:
-        base = base.join(sources, sources.c.id == articles.c.source_id)
-    if not long_terms:
-        return base.add_columns(literal(0.0).label("score")).where(*conds), bool(short_terms)
+        # The outlet as a condition on the row itself (no join): checked before any text is read.
+        conds.append(or_(b.publisher == f.outlet, and_(b.publisher.is_(None), b.source_id.in_(
+            select(sources.c.id).where(sources.c.name == f.outlet)))))
+    return conds
+
+
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """A select of (id, grp, filed, score) for the articles matching a filter; `ranked` when a word was long enough
+    to rank by; `scanned` when no word was (the matches are then listed newest first). On PostgreSQL a ranked
+    search gives `window` instead: the select limited to the newest RANK_WINDOW matches above an id (see
+    _postgres_window)."""
+
+    stmt: Select
+    ranked: bool
+    scanned: bool
+    window: Callable[[int], Select] | None = None
+
+
+def _matches(session: Session, f: ArticleFilter, terms: tuple[str, ...]) -> _Matches:
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    dialect = session.get_bind().dialect.name
+    b = _Base.of(dialect)
+    conds = _filters(f, b)
+    base = select(b.id.label("id"), b.grp.label("grp"), b.filed.label("filed"))
     if dialect == "sqlite":
-        # bm25 is lower for better matches; the title column weighs TITLE_WEIGHT times the body. Only the
-        # RANK_WINDOW most recently stored matches (after the filters) are ranked: FTS5 hands matches over newest
-        # rowid first and stops there, so a common word costs no more than a rare one.
-        rank = -func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, 1.0)
-        stmt = (base.add_columns(rank.label("score"))
-                .join(articles_fts, articles_fts.c.rowid == articles.c.id)
-                .where(literal_column("articles_fts").op("MATCH")(_fts_query(long_terms)), *conds)
-                .order_by(articles_fts.c.rowid.desc()).limit(RANK_WINDOW))
-        return stmt, False
-    # PostgreSQL: each word ILIKE title or body (pg_trgm GIN indexes); ranked by how often the words occur, title
-    # occurrences weighing TITLE_WEIGHT, divided by the body's length in thousands of characters plus one.
-    for term in long_terms:
-        conds.append(or_(_contains(articles.c.title, term, dialect), _contains(articles.c.body, term, dialect)))
+        return _sqlite_matches(session, f, terms, base, conds)
+    if not long_terms:
+        return _Matches(base.add_columns(literal(0.0).label("score")).where(*conds, *_postgres_text(terms)), False,
+                        bool(terms))
+    # PostgreSQL: ranked by how often the words occur, title occurrences weighing TITLE_WEIGHT, divided by the
+    # body's length in units of 3,000 bytes (about a thousand Korean characters) plus one. As on SQLite only the
+    # RANK_WINDOW most recently stored matches are ranked; _postgres_window finds how far back they reach.
     weight = sum((TITLE_WEIGHT * _occurrences(articles.c.title, t) + _occurrences(articles.c.body, t)
                   for t in long_terms), literal(0.0))
-    rank = weight / (1.0 + func.length(articles.c.body) / 1000.0)
-    return base.add_columns(rank.label("score")).where(*conds), False
+    rank = weight / (1.0 + func.octet_length(articles.c.body) / 3000.0)
+    ranked = base.add_columns(rank.label("score")).where(*conds, *_postgres_rechecks(terms))
+    candidates = _postgres_candidates(terms)
+    assert candidates is not None  # a long word has pieces
+
+    def window(floor: int) -> Select:
+        # The candidates above `floor`, newest first, each rechecked in turn (a LATERAL subquery: a nested loop in
+        # the candidates' order) until RANK_WINDOW match: a common word's older candidates are never read.
+        newest = (candidates.where(article_bigrams.c.article_id > floor)
+                  .order_by(article_bigrams.c.article_id.desc()).offset(0).subquery("c"))
+        one = ranked.where(articles.c.id == newest.c.article_id).offset(0).lateral("a")
+        return (select(one.c.id, one.c.grp, one.c.filed, one.c.score).select_from(newest).join(one, literal(True))
+                .order_by(newest.c.article_id.desc()).limit(RANK_WINDOW))
+
+    return _Matches(ranked, True, False, window=window)
 
 
 def search_articles(session: Session, f: ArticleFilter) -> SearchPage:
     """Articles matching the filter, best first (newest first where no word was long enough to rank by); with
     duplicates folded, each near-duplicate group appears once, through its best-ranked (or newest) member."""
     terms = search_terms(f.text)
-    matched, scanned = _matches(session, f, terms)
-    if any(len(t) >= TRIGRAM for t in terms):
-        rows = _ranked_page(session, matched, f)
+    matched = _matches(session, f, terms)
+    if matched.window is not None:
+        rows = _postgres_window(session, matched.window, f)
+    elif matched.ranked:
+        rows = _ranked_page(session, matched.stmt, f, count=False)[0]
     else:
-        rows = _newest_page(session, matched, f)
+        rows = _newest_page(session, matched.stmt, f)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     details = _articles_by_id(session, [i for i, _, _ in rows])
     hits = [ArticleHit(**{**details[i], "score": float(score or 0.0), "copies": copies})
             for i, score, copies in rows if i in details]
-    return SearchPage(hits=hits, terms=terms, more=more, scanned=scanned)
+    return SearchPage(hits=hits, terms=terms, more=more, scanned=matched.scanned)
 
 
-def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
-    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank."""
-    m = matched.subquery("m")
+def _postgres_window(session: Session, window: Callable[[int], Select], f: ArticleFilter
+                     ) -> list[tuple[int, float, int]]:
+    """The ranked page over the newest RANK_WINDOW matches, on PostgreSQL: the candidates newest first, each
+    rechecked in turn until RANK_WINDOW match (see _matches), so a common word costs its index lookup and about
+    RANK_WINDOW rechecks, a rare one all of its candidates."""
+    return _ranked_page(session, window(0), f)[0]
+
+
+def _ranked_page(session: Session, matched: Select, f: ArticleFilter, *, count: bool = True
+                 ) -> tuple[list[tuple[int, float, int]], int]:
+    """(id, score, copies) of the page, ranked by the words; folding numbers each group's members by rank. Also
+    how many matches were ranked (with `count`; else 0)."""
+    m = matched.cte("m")
+    found = select(func.count()).select_from(m).scalar_subquery() if count else literal(0)
     if not f.fold_duplicates:
-        stmt = select(m.c.id, m.c.score, literal(1)).order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc())
+        stmt = (select(m.c.id, m.c.score, literal(1), found)
+                .order_by(m.c.score.desc(), m.c.filed.desc(), m.c.id.desc()))
     else:
         numbered = select(
             m.c.id, m.c.score, m.c.filed,
@@ -221,9 +448,10 @@ def _ranked_page(session: Session, matched: Select, f: ArticleFilter) -> list[tu
                                                                     m.c.id.desc()]).label("rn"),
             func.count().over(partition_by=m.c.grp).label("copies"),
         ).subquery("r")
-        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies).where(numbered.c.rn == 1)
+        stmt = (select(numbered.c.id, numbered.c.score, numbered.c.copies, found).where(numbered.c.rn == 1)
                 .order_by(numbered.c.score.desc(), numbered.c.filed.desc(), numbered.c.id.desc()))
-    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt.limit(f.limit + 1).offset(f.offset))]
+    rows = session.execute(stmt.limit(f.limit + 1).offset(f.offset)).all()
+    return [(r[0], r[1], int(r[2])) for r in rows], (int(rows[0][3]) if rows else 0)
 
 
 def _newest_page(session: Session, matched: Select, f: ArticleFilter) -> list[tuple[int, float, int]]:
@@ -396,11 +624,10 @@ def stories_per_day(session: Session, days: Sequence[Day], *, labels: Sequence[s
     never occur in the range are absent."""
     if not days:
         return []
-    when = filed_at()
+    when = keys.c.filed_at
     inner = (
-        select(tags.c.kind, tags.c.label, _day_index(when, days, 0, len(days)).label("day"),
-               story_of().label("story"))
-        .join(articles, articles.c.id == tags.c.article_id)
+        select(tags.c.kind, tags.c.label, _day_index(when, days, 0, len(days)).label("day"), keys.c.story)
+        .join(keys, keys.c.article_id == tags.c.article_id)
         .where(when >= days[0].start, when < days[-1].end)
         .distinct()
     )
@@ -429,28 +656,29 @@ def top_stories(session: Session, start: datetime, end: datetime, *, labels: Seq
                 limit: int = 10) -> list[TopStory]:
     """The stories with an article filed in [start, end) tagged with any of `labels` (any tag if none), the most
     widely carried first (articles that day, then outlets)."""
-    when = filed_at()
-    tagged = exists().where(tags.c.article_id == articles.c.id)
+    when = keys.c.filed_at
+    tagged = exists().where(tags.c.article_id == keys.c.article_id)
     if labels:
         tagged = tagged.where(tags.c.label.in_(list(labels)))
-    key = story_of()
+    key = keys.c.story
+    carried = func.count(func.distinct(func.coalesce(keys.c.publisher, sources.c.name)))
     grouped = session.execute(
-        select(key.label("story"), func.count().label("n"), func.count(func.distinct(outlet())).label("outlets"),
-               func.min(articles.c.id).label("first"))
-        .join(sources, sources.c.id == articles.c.source_id)
+        select(key.label("story"), func.count().label("n"), carried.label("outlets"),
+               func.min(keys.c.article_id).label("first"))
+        .join(sources, sources.c.id == keys.c.source_id)
         .where(when >= utc(start), when < utc(end), tagged)
         .group_by(key)
-        .order_by(func.count().desc(), func.count(func.distinct(outlet())).desc(), func.min(articles.c.id))
+        .order_by(func.count().desc(), carried.desc(), func.min(keys.c.article_id))
         .limit(limit)
     ).all()
     if not grouped:
         return []
     # The lead shown: the earliest primary article of the story that day (else its earliest article).
     leads: dict[str, int] = {}
-    for story_key, article_id, _dup in session.execute(
-        select(key, articles.c.id, articles.c.duplicate_of_id)
+    for story_key, article_id in session.execute(
+        select(key, keys.c.article_id)
         .where(key.in_([g.story for g in grouped]), when >= utc(start), when < utc(end))
-        .order_by(articles.c.duplicate_of_id.is_not(None), when, articles.c.id)
+        .order_by(keys.c.grp != keys.c.article_id, when, keys.c.article_id)
     ):
         leads.setdefault(story_key, article_id)
     details = _articles_by_id(session, list(leads.values()))
@@ -467,9 +695,9 @@ def top_stories(session: Session, start: datetime, end: datetime, *, labels: Seq
 
 def outlets(session: Session, limit: int = 500) -> list[str]:
     """The outlets stored, the most frequent first (for the search form's outlet choices)."""
-    name = outlet()
+    name = func.coalesce(keys.c.publisher, sources.c.name)
     return [row[0] for row in session.execute(
-        select(name).join(sources, sources.c.id == articles.c.source_id).where(name.is_not(None))
+        select(name).join(sources, sources.c.id == keys.c.source_id).where(name.is_not(None))
         .group_by(name).order_by(func.count().desc(), name).limit(limit)
     )]
 
@@ -482,4 +710,4 @@ def tag_labels(session: Session) -> list[tuple[str, str]]:
 
 def latest_filed_at(session: Session) -> datetime | None:
     """The newest filed time stored (where a trend's default range ends)."""
-    return utc(session.scalar(select(func.max(filed_at()))))
+    return utc(session.scalar(select(func.max(keys.c.filed_at))))

@@ -249,3 +249,82 @@ def test_the_migration_is_idempotent_and_indexes_what_was_stored_before(any_db):
         assert sorted(h.id for h in hits) == sorted([ids["event_a"], ids["event_b"]])
     finally:
         reader.dispose()
+
+
+def test_a_database_searched_by_0007s_indexes_upgrades_and_downgrades_with_its_articles(any_db):
+    """A database migrated before 0011 (0007's FTS5 table or pg_trgm indexes) keeps finding what it stored after the
+    upgrade, short words included; downgrading brings 0007's indexes back."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from models.db import alembic_config
+    from models.search import ArticleFilter, search_articles
+
+    ids = store_archive(any_db)
+    cfg = alembic_config(any_db.engine.url.render_as_string(hide_password=False))
+    sqlite = any_db.engine.dialect.name == "sqlite"
+
+    def search_objects() -> set[str]:
+        with any_db.engine.connect() as connection:
+            if sqlite:
+                return set(connection.execute(text("SELECT name FROM sqlite_master")).scalars())
+            return set(inspect(connection).get_table_names()) | {
+                i["name"] for i in inspect(connection).get_indexes("articles")}
+
+    with any_db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0007_search")
+    before = search_objects()
+    assert "article_keys" not in before
+    assert ("articles_fts" in before and "articles_fts_terms" not in before) if sqlite else \
+        {"ix_articles_title_trgm", "ix_articles_body_trgm"} <= before
+    migrate(any_db.engine)
+    after = search_objects()
+    assert "article_keys" in after
+    assert "articles_fts_terms" in after if sqlite else "ix_articles_title_trgm" not in after
+    reader = open_read_only(any_db.engine.url.render_as_string(hide_password=False))
+    try:
+        with reader.session() as session:
+            long_word = search_articles(session, ArticleFilter(text="2800명", fold_duplicates=False)).hits
+            short_word = search_articles(session, ArticleFilter(text="강화", fold_duplicates=False)).hits
+        assert sorted(h.id for h in long_word) == sorted([ids["event_a"], ids["event_b"]])
+        assert ids["ktng"] in [h.id for h in short_word]
+    finally:
+        reader.dispose()
+
+
+def test_short_words_are_found_through_the_index_wherever_they_stand(archive):
+    client, ids, _ = archive
+    # KTNG's title ends with 강화 and its body never says it: the very end of a column is indexed too.
+    assert KTNG.title in titles(client.get("/api/articles", params={"q": "강화"}))
+    # A single character, and a short word beside a long one that narrows it.
+    assert KTNG.title in titles(client.get("/api/articles", params={"q": "&"}))
+    assert titles(client.get("/api/articles", params={"q": "배당 자사주"})) == [KTNG.title]
+    # A short word that occurs nowhere finds nothing, alone or beside a long word.
+    assert titles(client.get("/api/articles", params={"q": "뷁뷁"})) == []
+    assert titles(client.get("/api/articles", params={"q": "뷁뷁 반도체"})) == []
+
+
+def test_the_narrow_keys_follow_edits_of_the_filed_time(any_db):
+    ids = store_archive(any_db)
+    reader = open_read_only(any_db.engine.url.render_as_string(hide_password=False))
+    from datetime import datetime, timezone
+
+    from models.search import ArticleFilter, search_articles
+
+    def found(**kwargs) -> list[int]:  # type: ignore[no-untyped-def]
+        with reader.session() as session:
+            return [h.id for h in search_articles(session, ArticleFilter(fold_duplicates=False, **kwargs)).hits]
+
+    old = dict(since=datetime(2020, 1, 1, tzinfo=timezone.utc), until=datetime(2020, 1, 2, tzinfo=timezone.utc))
+    try:
+        assert found(text="배당", **old) == []
+        with any_db.session() as session:
+            session.execute(update(articles).where(articles.c.id == ids["ktng"])
+                            .values(published_at=datetime(2020, 1, 1, 12, tzinfo=timezone.utc)))
+        assert found(text="배당", **old) == [ids["ktng"]] and found(**old) == [ids["ktng"]]
+        with any_db.session() as session:
+            session.execute(delete(articles).where(articles.c.id == ids["ktng"]))
+        assert found(**old) == []
+    finally:
+        reader.dispose()
