@@ -56,9 +56,11 @@ def main() -> None:
     urls: set[str] = set()
     hashes: dict[str, Placement] = {}
     next_id = 0
+    kept_id: dict[object, str] = {}  # stored id -> input id
     started = time.perf_counter()
     for batch in batched(articles, BATCH):
         fresh: list[Article] = []
+        copies: list[tuple[str, str]] = []
         for article in batch:
             url, digest = keys_of(article)
             if url and url in urls:
@@ -66,7 +68,7 @@ def main() -> None:
             if url:
                 urls.add(url)
             if digest in hashes:
-                placements[article.external_id or ""] = hashes[digest]
+                copies.append((article.external_id or "", digest))
                 continue
             fresh.append(article)
             hashes[digest] = Placement(-1, None)  # filled in below
@@ -78,9 +80,12 @@ def main() -> None:
             group = d.duplicate_of_id if d.duplicate_of_id is not None else (
                 ids[d.duplicate_of_index] if d.duplicate_of_index is not None else ids[i])
             placement = Placement(group, d.story_key)
+            kept_id.setdefault(ids[i], article.external_id or "")
             placements[article.external_id or ""] = placement
             hashes[keys_of(article)[1]] = placement
             by_id[article.external_id or ""] = article
+        for external_id, digest in copies:
+            placements[external_id] = hashes[digest]
     seconds = time.perf_counter() - started
     report = score_pairs(pairs, placements)
     print(f"{len(articles)} articles decided in {seconds:.1f} s")
@@ -94,7 +99,11 @@ def main() -> None:
                 continue
             fa, fb = (fingerprint(features(x.title, x.body), index.signer.hashvalues(features(x.title, x.body).core),
                                   settings, x.published_at, x.publisher) for x in (a, b))
-            print(f"  {pair.a} {pair.b} {pair.relation}: {compare(fa, fb, settings).reason}")
+            line = f"  {pair.a} {pair.b} {pair.relation}: {compare(fa, fb, settings).reason}"
+            roots = [kept_id.get(placements[x].group) for x in (pair.a, pair.b)]
+            if roots[0] != pair.a or roots[1] != pair.b:
+                line += f"  [kept copies: {roots[0]}, {roots[1]}]"
+            print(line)
 
 
 if __name__ == "__main__":

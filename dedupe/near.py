@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Hashable
 
@@ -71,7 +72,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 # The signature format: bump it whenever shingling, hashing or signing changes, so stored signatures made the old way
 # are re-signed at rebuild instead of compared with new ones.
-SIGNATURE_FORMAT = b"M1"
+SIGNATURE_FORMAT = b"M2"  # M2: "(C)" after a name in a caption is no longer cut as a copyright line
 
 
 def pack(hashvalues: np.ndarray) -> bytes:
@@ -99,6 +100,8 @@ class Fingerprint:
     title_terms: frozenset[str]
     published_at: datetime | None = None
     publisher: str | None = None
+    core: str = ""
+    people: frozenset[str] = frozenset()
 
     @property
     def signature(self) -> bytes:
@@ -121,6 +124,8 @@ def fingerprint(
         title_terms=feats.title_terms,
         published_at=published_at,
         publisher=publisher or None,
+        core=feats.core,
+        people=feats.people,
     )
 
 
@@ -176,38 +181,92 @@ def _agreement(shorter: np.ndarray, longer: np.ndarray) -> float:
     return len(np.intersect1d(shorter, longer, assume_unique=True)) / len(shorter)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<!\d)[.!?](?!\d)")
+
+
+@lru_cache(maxsize=64)
+def _shingles(core: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The core's shingle hashes in text order, and sorted without repeats (a new article is compared with many
+    candidates: its shingles are hashed once)."""
+    hashes = shingle_hashes(core, k)
+    return hashes, np.unique(hashes)
+
+
+def sentence_share(shorter: str, longer: str, settings: DedupeSettings) -> tuple[float, int]:
+    """The share of `shorter`'s sentences found in `longer` (a sentence is found when `sentence_found` of its
+    shingles occur in `longer`), and how many sentences it has."""
+    k = settings.shingle
+    hashes, _ = _shingles(shorter, k)
+    _, pool = _shingles(longer, k)
+    if not len(hashes) or not len(pool):
+        return 0.0, 0
+    at = np.minimum(np.searchsorted(pool, hashes), len(pool) - 1)
+    present = pool[at] == hashes
+    found = total = 0
+    start = 0
+    ends = [m.end() for m in _SENTENCE_BREAK.finditer(shorter)]
+    if not ends or ends[-1] < len(shorter):
+        ends.append(len(shorter))
+    for end in ends:
+        if end - start >= settings.sentence_min:
+            total += 1
+            found += float(present[start : end - k + 1].mean()) >= settings.sentence_found
+        start = end
+    return (found / total if total else 0.0), total
+
+
 def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:
-    """Decide whether `new` is a near-duplicate of `old`: similar (or contained), and then what template siblings
-    differ in must agree: the lead, the numbers, the Latin-letter names, and for short texts the title."""
+    """Decide whether `new` is a near-duplicate of `old`: similar by characters (Jaccard, containment) or by sentences
+    (most of the shorter text's sentences found in the longer), and then what template siblings differ in must agree:
+    the numbers, the names, for short texts the people and places named and a title term, and the lead unless most
+    sentences are shared."""
     similarity = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
     small, large = sorted((new.size, old.size))
     containment = min(1.0, similarity / (1.0 + similarity) * (small + large) / small)
-    if similarity < settings.similar and containment < settings.contained:
-        return Verdict(False, similarity, containment, f"not similar (J={similarity:.2f}, C={containment:.2f})")
-    # Template siblings (market reports, a photo agency's captions of one event) come from one publisher; so do
-    # re-issues, but those keep nearly all of their text.
-    same_outlet = new.publisher is not None and new.publisher == old.publisher
-    if same_outlet and similarity < settings.same_outlet_similar and containment < settings.same_outlet_contained:
-        return Verdict(False, similarity, containment,
-                       f"same outlet, not similar enough (J={similarity:.2f}, C={containment:.2f})")
+    short = large < settings.short_core  # both short: captions, notices (not a feed item cut from an article)
+    shared, sentences = 0.0, 0
+    if short:
+        by_chars = similarity >= settings.short_similar or containment >= settings.short_contained
+        by_sentences = False
+    else:
+        by_chars = similarity >= settings.similar or containment >= settings.contained
+        by_sentences = False
+        if similarity >= settings.sentence_floor or containment >= settings.sentence_floor_contained:
+            shorter, longer = (new, old) if new.size <= old.size else (old, new)
+            shared, sentences = sentence_share(shorter.core, longer.core, settings)
+            by_sentences = sentences >= settings.sentence_texts and shared >= settings.sentence_shared
+    measured = f"J={similarity:.2f}, C={containment:.2f}" + (f", sentences {shared:.0%} of {sentences}"
+                                                             if sentences else "")
+    if not (by_chars or by_sentences):
+        return Verdict(False, similarity, containment, f"not similar ({measured})")
     shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
     numbers = _agreement(shorter.numbers, longer.numbers)
     if numbers < settings.numbers_shared:
-        return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared)")
+        return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared; {measured})")
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
     missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
-    if missing > settings.names_missing:
-        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other)")
-    lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
-    if lead < (settings.same_outlet_lead if same_outlet else settings.lead_shared):
-        return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared)")
-    if min(new.size, old.size) < settings.short_core:
-        union = new.title_terms | old.title_terms
-        overlap = len(new.title_terms & old.title_terms) / len(union) if union else 1.0
-        if overlap < settings.short_title_overlap:
-            return Verdict(False, similarity, containment, f"short text, titles differ ({overlap:.0%} shared)")
-    kind = "copy" if similarity >= settings.similar else "contained"
-    return Verdict(True, similarity, containment, f"{kind} (J={similarity:.2f}, C={containment:.2f}, lead {lead:.0%})")
+    if short:
+        # Captions: another named player or guest in the shot is another picture, whichever caption names more.
+        missing = len(np.setxor1d(new.names, old.names, assume_unique=True))
+        allowed = settings.short_names_differ
+    else:
+        allowed = max(settings.names_missing, int(settings.names_missing_share * len(shorter.names)))
+    if missing > allowed:
+        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other; {measured})")
+    if short:
+        # Two captions of one shot name the same people; another recipient, guest or player is another picture.
+        differ = new.people ^ old.people
+        if len(differ) > settings.people_differ:
+            return Verdict(False, similarity, containment,
+                           f"people or places differ ({', '.join(sorted(differ))}; {measured})")
+    lead = 1.0
+    if not by_sentences:
+        lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
+        if lead < settings.lead_shared:
+            return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared; {measured})")
+    kind = "sentences shared" if by_sentences and not by_chars else (
+        "copy" if similarity >= settings.similar else "contained")
+    return Verdict(True, similarity, containment, f"{kind} ({measured}, lead {lead:.0%})")
 
 
 @dataclass(slots=True, eq=False)
@@ -310,11 +369,16 @@ class NearDuplicateIndex:
 
     def find(self, fp: Fingerprint) -> DuplicateMatch | None:
         """The kept copy `fp` duplicates (the most similar candidate that passes); None when none does."""
-        for entry, verdict in self._judged(fp, stop_at_first=True):
-            if verdict.duplicate:
-                root = entry.root
-                return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
-                                      root.fingerprint.size)
+        for entry, verdict in self._judged(fp, stop_at_first=False):
+            if not verdict.duplicate:
+                continue
+            root = entry.root
+            # A copy of a copy must be a copy of the kept copy too: otherwise captions of one ceremony chain into one
+            # group (each differs from the next by one person), and every article of a group is one reader's copy.
+            if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
+                continue
+            return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
+                                  root.fingerprint.size)
         return None
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
