@@ -146,6 +146,9 @@ class Verdict:
     similarity: float
     containment: float
     reason: str
+    # Not a copy, but the same occasion: captions of one ceremony showing other people, or a text sharing a good part
+    # of its sentences and all its numbers with the other. Such a pair joins one story.
+    same_event: bool = False
 
 
 # A first sentence is at least this long (shorter "sentences" are headline fragments); tried 50 and 70 as well:
@@ -237,12 +240,20 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
             by_sentences = sentences >= settings.sentence_texts and shared >= settings.sentence_shared
     measured = f"J={similarity:.2f}, C={containment:.2f}" + (f", sentences {shared:.0%} of {sentences}"
                                                              if sentences else "")
+    event_only = False
     if not (by_chars or by_sentences):
-        return Verdict(False, similarity, containment, f"not similar ({measured})")
+        event_only = (similarity >= settings.event_similar or containment >= settings.event_contained
+                      or (sentences >= settings.sentence_texts and shared >= settings.event_sentences))
+        if not event_only:
+            return Verdict(False, similarity, containment, f"not similar ({measured})")
     shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
     numbers = _agreement(shorter.numbers, longer.numbers)
-    if numbers < settings.numbers_shared:
+    if numbers < settings.numbers_shared:  # another day's report, another count: not even one story
         return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared; {measured})")
+    if event_only:
+        lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
+        return Verdict(False, similarity, containment, f"not similar enough for a copy ({measured}, lead {lead:.0%})",
+                       same_event=lead >= settings.event_lead)
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
     missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
     if short:
@@ -252,18 +263,20 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
     else:
         allowed = max(settings.names_missing, int(settings.names_missing_share * len(shorter.names)))
     if missing > allowed:
-        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other; {measured})")
+        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other; {measured})",
+                       same_event=True)
     if short:
         # Two captions of one shot name the same people; another recipient, guest or player is another picture.
         differ = new.people ^ old.people
         if len(differ) > settings.people_differ:
             return Verdict(False, similarity, containment,
-                           f"people or places differ ({', '.join(sorted(differ))}; {measured})")
+                           f"people or places differ ({', '.join(sorted(differ))}; {measured})", same_event=True)
     lead = 1.0
     if not by_sentences:
         lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
         if lead < settings.lead_shared:
-            return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared; {measured})")
+            return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared; {measured})",
+                           same_event=lead >= settings.event_lead)
     kind = "sentences shared" if by_sentences and not by_chars else (
         "copy" if similarity >= settings.similar else "contained")
     return Verdict(True, similarity, containment, f"{kind} ({measured}, lead {lead:.0%})")
@@ -369,8 +382,16 @@ class NearDuplicateIndex:
 
     def find(self, fp: Fingerprint) -> DuplicateMatch | None:
         """The kept copy `fp` duplicates (the most similar candidate that passes); None when none does."""
+        return self.find_with_event(fp)[0]
+
+    def find_with_event(self, fp: Fingerprint) -> tuple[DuplicateMatch | None, Hashable | None]:
+        """The kept copy `fp` duplicates, or else the key of the most similar candidate of the same occasion (its
+        story is `fp`'s: `Verdict.same_event`); (None, None) when there is neither."""
+        event: Hashable | None = None
         for entry, verdict in self._judged(fp, stop_at_first=False):
             if not verdict.duplicate:
+                if verdict.same_event and event is None:
+                    event = entry.key
                 continue
             root = entry.root
             # A copy of a copy must be a copy of the kept copy too: otherwise captions of one ceremony chain into one
@@ -378,8 +399,8 @@ class NearDuplicateIndex:
             if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
                 continue
             return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
-                                  root.fingerprint.size)
-        return None
+                                  root.fingerprint.size), None
+        return None, event
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
         """Every candidate (LSH and lead key) with the decision's verdict, most similar first (reports, tuning)."""

@@ -56,6 +56,14 @@ class DedupeSettings:
     short_contained: float = 0.7
     people_differ: int = 0
     short_names_differ: int = 2
+    # Not copies, but one occasion (their pair joins one story): captions of one ceremony showing other people
+    # (similar but for the people or names), or texts similar to a Jaccard of `event_similar`, a containment of
+    # `event_contained` or `event_sentences` of the shorter's sentences, with all their numbers shared and one first
+    # sentence found in the other's lead to `event_lead`.
+    event_similar: float = 0.3
+    event_contained: float = 0.55
+    event_sentences: float = 0.3
+    event_lead: float = 0.4
     # Candidates examined per query, most similar first.
     max_candidates: int = 30
     # Stories: articles published within `story_window_hours` that share at least `story_min_shared` title terms,
