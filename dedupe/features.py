@@ -60,11 +60,12 @@ _STOP = frozenset({
 _ROLE = re.compile(
     r"(?:대통령|총리|의장|장관|차관|대표|위원장|위원|의원|시장|지사|군수|구청장|청장|회장|사장|감독|코치|선수|후보자|후보|"
     r"원장|실장|국장|처장|총장|이사장|교수|씨|총경|경감|경위|소방위|소방장|사무관|주무관|대사|판사|검사|변호사|교육감|단장|"
-    r"본부장|센터장|함장|여사|수석|비서관|대변인|작가|배우|가수|주장|전무|상무|부사장)$"
+    r"본부장|센터장|함장|여사|수석|비서관|대변인|작가|배우|가수|주장|전무|상무|부사장)"
+    r"(?:이|가|은|는|을|를|의|과|와|에게|께서|도|으로|로|직무대행)?$"
 )
 _HANGUL_WORD = re.compile(r"[가-힣]+")
 _PARENTHESIS = re.compile(r"\([^()]{0,40}\)")
-_PLACE = re.compile(r"^[가-힣]{2,3}(?<!지)[시군구]$")  # not "화성지구" (a zone)
+_PLACE = re.compile(r"^([가-힣]{2,3}(?<!지)[시군구])(?:에서|에|의|은|는|이|가|을|를|와|과|로|도)?$")  # not "화성지구"
 # The common family names (about nine in ten Koreans carry one of these).
 _SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부")
 PEOPLE_MAX_CORE = 400
@@ -72,11 +73,12 @@ PEOPLE_MAX_CORE = 400
 
 def people_and_places(text: str) -> frozenset[str]:
     """Names of people (before a role) and of towns and districts in `text` (spaces kept)."""
-    words = [strip_particle(w) for w in _HANGUL_WORD.findall(_PARENTHESIS.sub(" ", text))]
+    words = _HANGUL_WORD.findall(_PARENTHESIS.sub(" ", text))
     found: set[str] = set()
     for i, word in enumerate(words):
-        if _PLACE.match(word):
-            found.add(word)
+        place = _PLACE.match(word)
+        if place:
+            found.add(place.group(1))
         if not _ROLE.search(word):
             continue
         for before in reversed(words[max(0, i - 3) : i]):  # the nearest name before the role

@@ -221,38 +221,38 @@ def sentence_share(shorter: str, longer: str, settings: DedupeSettings) -> tuple
 def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:
     """Decide whether `new` is a near-duplicate of `old`: similar by characters (Jaccard, containment) or by sentences
     (most of the shorter text's sentences found in the longer), and then what template siblings differ in must agree:
-    the numbers, the names, for short texts the people and places named and a title term, and the lead unless most
-    sentences are shared."""
+    the numbers, the names, for two short texts the people and places named, and the lead unless most sentences are
+    shared. A pair that is no copy may still be of one occasion (`Verdict.same_event`)."""
     similarity = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
     small, large = sorted((new.size, old.size))
     containment = min(1.0, similarity / (1.0 + similarity) * (small + large) / small)
     short = large < settings.short_core  # both short: captions, notices (not a feed item cut from an article)
-    shared, sentences = 0.0, 0
+    sentences = _Sentences(new, old, settings, enabled=not short and (
+        similarity >= settings.sentence_floor or containment >= settings.sentence_floor_contained))
+
+    def verdict(duplicate: bool, reason: str, same_event: bool = False) -> Verdict:
+        measured = f"J={similarity:.2f}, C={containment:.2f}{sentences.described}"
+        return Verdict(duplicate, similarity, containment, reason.format(measured=measured), same_event)
+
     if short:
         by_chars = similarity >= settings.short_similar or containment >= settings.short_contained
-        by_sentences = False
     else:
         by_chars = similarity >= settings.similar or containment >= settings.contained
-        by_sentences = False
-        if similarity >= settings.sentence_floor or containment >= settings.sentence_floor_contained:
-            shorter, longer = (new, old) if new.size <= old.size else (old, new)
-            shared, sentences = sentence_share(shorter.core, longer.core, settings)
-            by_sentences = sentences >= settings.sentence_texts and shared >= settings.sentence_shared
-    measured = f"J={similarity:.2f}, C={containment:.2f}" + (f", sentences {shared:.0%} of {sentences}"
-                                                             if sentences else "")
+    # Sentences are counted only when characters do not decide (or the lead check fails below): it costs a pass over
+    # both texts.
     event_only = False
-    if not (by_chars or by_sentences):
+    if not by_chars and not sentences.shared_most:
         event_only = (similarity >= settings.event_similar or containment >= settings.event_contained
-                      or (sentences >= settings.sentence_texts and shared >= settings.event_sentences))
+                      or sentences.share >= settings.event_sentences)
         if not event_only:
-            return Verdict(False, similarity, containment, f"not similar ({measured})")
+            return verdict(False, "not similar ({measured})")
     shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
     numbers = _agreement(shorter.numbers, longer.numbers)
     if numbers < settings.numbers_shared:  # another day's report, another count: not even one story
-        return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared; {measured})")
+        return verdict(False, f"numbers differ ({numbers:.0%} shared; {{measured}})")
     if event_only:
         lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
-        return Verdict(False, similarity, containment, f"not similar enough for a copy ({measured}, lead {lead:.0%})",
+        return verdict(False, f"not similar enough for a copy ({{measured}}, lead {lead:.0%})",
                        same_event=lead >= settings.event_lead)
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
     missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
@@ -263,23 +263,52 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
     else:
         allowed = max(settings.names_missing, int(settings.names_missing_share * len(shorter.names)))
     if missing > allowed:
-        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other; {measured})",
-                       same_event=True)
+        return verdict(False, f"names differ ({missing} not in the other; {{measured}})", same_event=True)
     if short:
-        # Two captions of one shot name the same people; another recipient, guest or player is another picture.
+        # Two captions of one shot name the same people, one perhaps one more; another recipient, guest or player
+        # is another picture.
         differ = new.people ^ old.people
-        if len(differ) > settings.people_differ:
-            return Verdict(False, similarity, containment,
-                           f"people or places differ ({', '.join(sorted(differ))}; {measured})", same_event=True)
-    lead = 1.0
-    if not by_sentences:
-        lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
-        if lead < settings.lead_shared:
-            return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared; {measured})",
-                           same_event=lead >= settings.event_lead)
-    kind = "sentences shared" if by_sentences and not by_chars else (
-        "copy" if similarity >= settings.similar else "contained")
-    return Verdict(True, similarity, containment, f"{kind} ({measured}, lead {lead:.0%})")
+        if len(differ) > settings.people_differ or (differ and not new.people & old.people):
+            return verdict(False, f"people or places differ ({', '.join(sorted(differ))}; {{measured}})",
+                           same_event=True)
+    lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
+    if lead < settings.lead_shared and not sentences.shared_most:
+        return verdict(False, f"leads differ ({lead:.0%} shared; {{measured}})", same_event=lead >= settings.event_lead)
+    kind = "copy" if similarity >= settings.similar else "contained"
+    if not by_chars or lead < settings.lead_shared:
+        kind = "sentences shared"
+    return verdict(True, f"{kind} ({{measured}}, lead {lead:.0%})")
+
+
+class _Sentences:
+    """The sentence evidence of one comparison, counted on first use."""
+
+    def __init__(self, new: Fingerprint, old: Fingerprint, settings: DedupeSettings, *, enabled: bool) -> None:
+        self._pair = (new, old) if new.size <= old.size else (old, new)
+        self._settings = settings
+        self._enabled = enabled
+        self._counted: tuple[float, int] | None = None
+
+    def _count(self) -> tuple[float, int]:
+        if self._counted is None:
+            shorter, longer = self._pair
+            self._counted = sentence_share(shorter.core, longer.core, self._settings) if self._enabled else (0.0, 0)
+        return self._counted
+
+    @property
+    def share(self) -> float:
+        share, count = self._count()
+        return share if count >= self._settings.sentence_texts else 0.0
+
+    @property
+    def shared_most(self) -> bool:
+        return self.share >= self._settings.sentence_shared
+
+    @property
+    def described(self) -> str:
+        if self._counted is None or not self._counted[1]:
+            return ""
+        return f", sentences {self._counted[0]:.0%} of {self._counted[1]}"
 
 
 @dataclass(slots=True, eq=False)
@@ -289,6 +318,9 @@ class _Entry:
     slot: int
     kept: "_Entry | None" = None  # the kept copy this entry duplicates; None when it is one
     story_key: str | None = None
+    # On a kept copy: the people its copies name that it does not (a caption of one shot may name one more person;
+    # two copies naming two others are pictures of two people).
+    added_people: frozenset[str] = frozenset()
 
     @property
     def root(self) -> "_Entry":
@@ -398,12 +430,15 @@ class NearDuplicateIndex:
             # group (each differs from the next by one person), and every article of a group is one reader's copy.
             if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
                 continue
+            if len(root.added_people | (fp.people - root.fingerprint.people)) > self.settings.people_differ:
+                continue
             return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
                                   root.fingerprint.size), None
         return None, event
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
-        """Every candidate (LSH and lead key) with the decision's verdict, most similar first (reports, tuning)."""
+        """Every candidate (LSH and lead key) close enough for a rule, with the decision's verdict, most similar first
+        (reports, tuning)."""
         return [(entry.key, verdict) for entry, verdict in self._judged(fp, stop_at_first=False)]
 
     def _judged(self, fp: Fingerprint, *, stop_at_first: bool):
@@ -418,7 +453,16 @@ class NearDuplicateIndex:
         entries = [self._by_slot[s] for s in slots]
         stacked = np.stack([e.fingerprint.hashvalues for e in entries])
         agree = np.count_nonzero(stacked == fp.hashvalues, axis=1)
+        # Candidates too far apart for any rule (copy, sentences, one occasion) are dropped here, without a call each.
+        jaccard = agree / len(fp.hashvalues)
+        sizes = np.array([e.fingerprint.size for e in entries], dtype=np.float64)
+        contained = jaccard / (1.0 + jaccard) * (sizes + fp.size) / np.minimum(sizes, fp.size)
+        s = self.settings
+        worth = (jaccard >= min(s.sentence_floor, s.event_similar, s.short_similar, s.similar)) | (
+            contained >= min(s.sentence_floor_contained, s.event_contained, s.short_contained, s.contained))
         for i in np.argsort(-agree, kind="stable")[: self.settings.max_candidates]:
+            if not worth[i]:
+                continue
             entry = entries[int(i)]
             verdict = compare(fp, entry.fingerprint, self.settings)
             yield entry, verdict
@@ -433,6 +477,8 @@ class NearDuplicateIndex:
             raise ValueError(f"near-duplicate index: key {key!r} is already indexed")
         root = self._by_key[kept].root if kept is not None and kept in self._by_key else None
         entry = _Entry(fp, key, self._next_slot, root, story_key)
+        if root is not None and fp.people - root.fingerprint.people:
+            root.added_people |= fp.people - root.fingerprint.people
         self._next_slot += 1
         self._by_key[key] = entry
         self._by_slot[entry.slot] = entry

@@ -48,13 +48,14 @@ class DedupeSettings:
     lead_shared: float = 0.6
     # Two short texts (both under `short_core` core characters: captions, one-paragraph notices) are similar at a Jaccard of
     # `short_similar` or a containment of `short_contained` (two captions of one shot differ by a clause), but then the
-    # people and places they name may differ by at most `people_differ` (another recipient, another player), and
+    # people and places they name may differ by at most `people_differ` (one more person in the shot; not if they
+    # share nobody, and a group of copies may add no more than that to its kept copy), and
     # their Latin-letter names by at most `short_names_differ` either way (a capitalised word opening a sentence,
     # "People participate" / "Participants form", counts as a name: so two).
     short_core: int = 300
     short_similar: float = 0.45
     short_contained: float = 0.7
-    people_differ: int = 0
+    people_differ: int = 1
     short_names_differ: int = 2
     # Not copies, but one occasion (their pair joins one story): captions of one ceremony showing other people
     # (similar but for the people or names), or texts similar to a Jaccard of `event_similar`, a containment of

@@ -155,3 +155,14 @@ def test_exact_text_in_another_batch_is_still_found_as_a_copy():
     (again,) = decide(dataclasses.replace(RELEASE_AGENCY, url="https://elsewhere.example.com/1", external_id="x"),
                       index=index)
     assert again.duplicate_of_id == 100
+
+
+def test_a_group_of_caption_copies_names_at_most_one_person_more_than_its_kept_copy():
+    scene = "한민호 행정안전부 장관이 28일 세종에서 열린 안전 유공자 시상식에서 {who}기념촬영을 하고 있다."
+    kept = caption("안전 유공자 시상식", scene.format(who="수상자와 "), 80)
+    one_more = caption("안전 유공자 시상식", scene.format(who="수상자 김도윤 소방위와 "), 81)
+    another = caption("안전 유공자 시상식", scene.format(who="수상자 이서준 주무관과 "), 82)
+    first, second, third = decide(kept, one_more, another)
+    assert second.duplicate_of_index == 0  # the same shot, naming the recipient too
+    assert not third.is_duplicate  # a second recipient: another picture of the ceremony
+    assert third.story_key == first.story_key
