@@ -1,8 +1,8 @@
 """Dedupe alone (exact keys, near-duplicates, stories; no tagging, no database) over a corpus, scored on labelled pairs:
 the fast loop for tuning the rules, with each wrong pair's verdict.
 
-    .venv/bin/python bench/bench_pairs.py ../shared/corpus/naver-2025-12-29_31.jsonl.gz ../shared/corpus/dev-pairs.jsonl \
-        [--half even|odd] [--until 2025-12-30T12:00] [--explain]
+    .venv/bin/python bench/bench_pairs.py ../shared/corpus/naver-2025-12-29_31.jsonl.gz \
+        ../shared/corpus/dev-pairs.jsonl [--half even|odd] [--until 2025-12-30T12:00] [--explain]
 
 Articles are decided in file order in batches of 500, as `newsmon load` does; an exact copy (same text hash, another
 URL) joins its first copy, as the pipeline stores it. `--half even` scores the pairs on even lines (0, 2, ...) only,

@@ -430,8 +430,9 @@ class NearDuplicateIndex:
             # group (each differs from the next by one person), and every article of a group is one reader's copy.
             if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
                 continue
-            if len(root.added_people | (fp.people - root.fingerprint.people)) > self.settings.people_differ:
-                continue
+            added = fp.people - root.fingerprint.people
+            if added - root.added_people and len(root.added_people | added) > self.settings.people_differ:
+                continue  # a second person more than the kept copy names, in one group
             return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
                                   root.fingerprint.size), None
         return None, event

@@ -46,12 +46,12 @@ class DedupeSettings:
     names_missing_share: float = 0.2
     lead_probe: int = 150
     lead_shared: float = 0.6
-    # Two short texts (both under `short_core` core characters: captions, one-paragraph notices) are similar at a Jaccard of
-    # `short_similar` or a containment of `short_contained` (two captions of one shot differ by a clause), but then the
-    # people and places they name may differ by at most `people_differ` (one more person in the shot; not if they
-    # share nobody, and a group of copies may add no more than that to its kept copy), and
-    # their Latin-letter names by at most `short_names_differ` either way (a capitalised word opening a sentence,
-    # "People participate" / "Participants form", counts as a name: so two).
+    # Two short texts (both under `short_core` core characters: captions, one-paragraph notices) are similar at a
+    # Jaccard of `short_similar` or a containment of `short_contained` (two captions of one shot differ by a clause),
+    # but then the people and places they name may differ by at most `people_differ` (one more person in the shot;
+    # not if they share nobody, and a group of copies may add no more than that to its kept copy), and their
+    # Latin-letter names by at most `short_names_differ` either way (a capitalised word opening a sentence, "People
+    # participate" / "Participants form", counts as a name: so two).
     short_core: int = 300
     short_similar: float = 0.45
     short_contained: float = 0.7

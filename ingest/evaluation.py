@@ -1,4 +1,4 @@
-"""Scores what a database holds against labelled article pairs (`newsmon eval --pairs`): dedupe measured after a load."""
+"""Scores what a database holds against labelled article pairs (`newsmon eval --pairs`): dedupe after a load."""
 
 from __future__ import annotations
 

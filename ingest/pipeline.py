@@ -169,8 +169,9 @@ def store_source_result(
     """Dedupe, tag and store what one source produced. Idempotent: storing the same records again adds nothing.
 
     An article of a canonical URL already stored (or a text already stored, for one with no URL) is not stored; an
-    exact copy at another URL and near-duplicates are stored pointing at the kept copy and carry its tags (copied, not recomputed); every stored article gets a story key. The tagger is called only
-    when something new is not a near-duplicate."""
+    exact copy at another URL and near-duplicates are stored pointing at the kept copy and carry its tags (copied,
+    not recomputed); every stored article gets a story key. The tagger is called only when something new is not a
+    near-duplicate."""
     report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure,
                           not_modified=result.not_modified)
     # Every field within its bound before anything is keyed, tagged or stored (newsmon/bounds.py).
