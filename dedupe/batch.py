@@ -134,15 +134,17 @@ class DedupeIndex:
         feats = features(article.title, article.body)
         fp = fingerprint(feats, self.signer.hashvalues(feats.core), self.settings, article.published_at,
                          article.publisher)
-        match = self.near.find(fp)
+        match, event = self.near.find_with_event(fp)
         if match is not None:
             story_key = self.near.story_of(match.kept) or new_story_key(article.title, feats.lead, article.published_at)
             self.near.add(key, fp, kept=match.kept, story_key=story_key)
             fuller = fp.size >= self.settings.fuller_ratio * max(1, match.kept_size)
             return _duplicate_decision(fp.signature, story_key, match, fuller)
         terms = _story_terms(feats, article.published_at)
-        story = self.stories.match(terms)
-        story_key = story.story_key if story else new_story_key(article.title, feats.lead, article.published_at)
+        story_key = self.near.story_of(event) if event is not None else None
+        if story_key is None:
+            story = self.stories.match(terms)
+            story_key = story.story_key if story else new_story_key(article.title, feats.lead, article.published_at)
         self.near.add(key, fp, story_key=story_key)
         self.stories.add(key, terms, story_key)
         return Decision(signature=fp.signature, story_key=story_key)

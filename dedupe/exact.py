@@ -67,3 +67,9 @@ def content_hash(title: str, body: str) -> str:
     if len(key) < SHORT_BODY:
         key = normalised_text(title) + "\x00" + key
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def copy_hash(text_hash: str, url: str) -> str:
+    """The stored text key of an exact copy at another URL: its text hash is the first copy's, so it is stored under a
+    key of its own (the text hash and its canonical URL), while a later copy still finds the first by the text hash."""
+    return hashlib.sha256(f"{text_hash}\x00{url}".encode("utf-8")).hexdigest()

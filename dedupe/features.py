@@ -24,7 +24,14 @@ _EMAIL_USER = re.compile(r"[\w.+-]+$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # Usage notes and copyright lines that agencies and outlets attach to the same text in different words.
 _NOTE = re.compile(r"\[[^\]\n]{0,120}(?:금지|사용가능|Only|only)[^\]\n]{0,120}\]")
-_COPYRIGHT = re.compile(r"(?:ⓒ|©|\(c\)|Copyright|무단\s*전재|재배포\s*금지).*$", re.IGNORECASE | re.MULTILINE)
+# "(c)" only before a year or a name: "(C)" after a name in a caption marks the person's place in the shot.
+_COPYRIGHT = re.compile(r"(?:ⓒ|©|\([cC]\)(?=\s*(?:\d|[가-힣]|[A-Z][a-z]))|[Cc]opyright|COPYRIGHT|무단\s*전재|재배포\s*금지).*$",
+                        re.MULTILINE)
+# List bullets, which outlets print differently around one list (a personnel notice: "◇", "△", "▷").
+_BULLETS = re.compile(r"[◇◆△▲▷▶▽▼□■○●☞※•◈▣]")
+# An outlet's tip-line footer ("MBC 뉴스는 24시간 여러분의 제보를 기다립니다 ▷ 전화 ..."): to the end of the text.
+_TIPLINE = re.compile(r"제보를?\s*(?:기다립니다|받습니다)")
+_TIPLINE_REACH = 40  # how far before its verb the footer's sentence may start
 _CRAWL_FOOTER = re.compile(r"\n-{3,}\s*\n\s*\*Crawled at:.*\Z", re.DOTALL)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[가-힣]+|[A-Za-z]+|\d+(?:[.,]\d+)*")
@@ -46,6 +53,41 @@ _STOP = frozenset({
     "and", "for", "at", "by", "with", "is", "are", "from", "as", "during", "after",
 })
 
+# Named people and places, for telling apart captions and notices cut from one template (one ceremony, another
+# recipient; one match, another player). A person is a name of three syllables (the common Korean form) right before
+# a role (`김호철 감사원장 후보자`, `정은경(왼쪽) 보건복지부 장관`: up to three words between, or a parenthesis); a place is
+# a three- or four-syllable word ending in 시, 군 or 구 (`순천시에`, `성동구`). Only short texts need them.
+_ROLE = re.compile(
+    r"(?:대통령|총리|의장|장관|차관|대표|위원장|위원|의원|시장|지사|군수|구청장|청장|회장|사장|감독|코치|선수|후보자|후보|"
+    r"원장|실장|국장|처장|총장|이사장|교수|씨|총경|경감|경위|소방위|소방장|사무관|주무관|대사|판사|검사|변호사|교육감|단장|"
+    r"본부장|센터장|함장|여사|수석|비서관|대변인|작가|배우|가수|주장|전무|상무|부사장)"
+    r"(?:이|가|은|는|을|를|의|과|와|에게|께서|도|으로|로|직무대행)?$"
+)
+_HANGUL_WORD = re.compile(r"[가-힣]+")
+_PARENTHESIS = re.compile(r"\([^()]{0,40}\)")
+_PLACE = re.compile(r"^([가-힣]{2,3}(?<!지)[시군구])(?:에서|에|의|은|는|이|가|을|를|와|과|로|도)?$")  # not "화성지구"
+# The common family names (about nine in ten Koreans carry one of these).
+_SURNAMES = frozenset("김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부")
+PEOPLE_MAX_CORE = 400
+
+
+def people_and_places(text: str) -> frozenset[str]:
+    """Names of people (before a role) and of towns and districts in `text` (spaces kept)."""
+    words = _HANGUL_WORD.findall(_PARENTHESIS.sub(" ", text))
+    found: set[str] = set()
+    for i, word in enumerate(words):
+        place = _PLACE.match(word)
+        if place:
+            found.add(place.group(1))
+        if not _ROLE.search(word):
+            continue
+        for before in reversed(words[max(0, i - 3) : i]):  # the nearest name before the role
+            if len(before) == 3 and before[0] in _SURNAMES:
+                found.add(before)
+                break
+    return frozenset(found)
+
+
 # The start of the core kept for the lead comparison (a subtitle or header line may push the shared lead back).
 LEAD_CHARS = 600
 
@@ -64,19 +106,38 @@ class TextFeatures:
     names: np.ndarray
     title_terms: frozenset[str]
     lead_terms: tuple[str, ...]
+    people: frozenset[str] = frozenset()
 
 
-def core_text(body: str) -> str:
-    """The body reduced to what copies of one story share: no crawl footer, dateline, byline, address or note;
-    NFKC, no whitespace."""
+def clean_text(body: str) -> str:
+    """The body without what copies of one story do not share: no crawl footer, dateline, byline, address, note,
+    copyright or tip-line footer, list bullets; NFKC; spaces kept."""
     text = _CRAWL_FOOTER.sub("", html.unescape(body))
     text = unicodedata.normalize("NFKC", text)
     text = _NOTE.sub(" ", text)
     text = _COPYRIGHT.sub(" ", text)
-    text = _URL.sub(" ", strip_emails(text))
+    text = _URL.sub(" ", strip_emails(cut_tipline(text)))
     head = _DATELINE.sub("", text, count=1)
     head = _BYLINE_HEAD.sub("", head, count=1)
-    return "".join(strip_reporters(head).split())
+    return _BULLETS.sub("", strip_reporters(head))
+
+
+def core_text(body: str) -> str:
+    """The body reduced to what copies of one story share (`clean_text`), with no whitespace."""
+    return "".join(clean_text(body).split())
+
+
+def cut_tipline(text: str) -> str:
+    """`text` up to an outlet's tip-line footer ("MBC 뉴스는 24시간 여러분의 제보를 기다립니다 ▷ 전화 ..."), found from
+    its fixed words back to the start of its sentence."""
+    if "제보" not in text:
+        return text
+    found = _TIPLINE.search(text)
+    if found is None:
+        return text
+    start = max(text.rfind(".", 0, found.start()), text.rfind("\n", 0, found.start()),
+                found.start() - _TIPLINE_REACH - 1)
+    return text[: start + 1]
 
 
 def _strip_backwards(text: str, anchor: re.Pattern[str], before: re.Pattern[str], reach: int) -> str:
@@ -118,9 +179,10 @@ def number_hashes(text: str) -> np.ndarray:
     return _hash_set({n for m in _NUMBER.finditer(text) if (n := m.group().replace(",", "").rstrip("."))})
 
 
-def name_hashes(core: str) -> np.ndarray:
-    """Latin-letter names and acronyms, hashed."""
-    return _hash_set({m.group() for m in _LATIN_NAME.finditer(core)})
+def name_hashes(text: str) -> np.ndarray:
+    """Latin-letter names and acronyms of `text` (spaces kept: without them "Trump arrives" reads "Trumparrives"),
+    hashed."""
+    return _hash_set({m.group() for m in _LATIN_NAME.finditer(text)})
 
 
 def strip_particle(word: str) -> str:
@@ -141,16 +203,19 @@ def terms(text: str) -> frozenset[str]:
 
 
 def features(title: str, body: str) -> TextFeatures:
-    core = _without_title(core_text(body), title)
+    spaced = clean_text(body)
+    core = _without_title("".join(spaced.split()), title)
     story = _without_subtitles(body)
-    lead = core[:LEAD_CHARS] if story is None else _without_title(core_text(story), title)[:LEAD_CHARS]
+    # The lead needs only the start of the story: cleaning all of it again cost a full pass per subtitled article.
+    lead = core[:LEAD_CHARS] if story is None else _without_title(core_text(story[:4 * LEAD_CHARS]), title)[:LEAD_CHARS]
     return TextFeatures(
         core=core,
         lead=lead,
         numbers=number_hashes(core),
-        names=name_hashes(core),
+        names=name_hashes(spaced),
         title_terms=terms(title),
         lead_terms=tuple(terms(_lead_words(body))),  # a tuple: a third of a frozenset's memory
+        people=people_and_places(spaced) if len(core) < PEOPLE_MAX_CORE else frozenset(),  # only short texts use them
     )
 
 
@@ -180,9 +245,9 @@ def _without_title(core: str, title: str) -> str:
     return core
 
 
-def _lead_words(body: str) -> str:
-    """The first ~200 characters of the body with spaces kept (for word terms)."""
+def _lead_words(body: str, chars: int = 200) -> str:
+    """The first `chars` characters of the body with spaces kept (for word terms)."""
     text = _CRAWL_FOOTER.sub("", html.unescape(body))
     text = _DATELINE.sub("", unicodedata.normalize("NFKC", text), count=1)
     text = _BYLINE_HEAD.sub("", text, count=1)
-    return strip_reporters(strip_emails(text[:400]))[:200]
+    return strip_reporters(strip_emails(text[: 2 * chars]))[:chars]

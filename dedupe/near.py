@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Hashable
 
@@ -71,7 +72,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 # The signature format: bump it whenever shingling, hashing or signing changes, so stored signatures made the old way
 # are re-signed at rebuild instead of compared with new ones.
-SIGNATURE_FORMAT = b"M1"
+SIGNATURE_FORMAT = b"M2"  # M2: "(C)" after a name in a caption is no longer cut as a copyright line
 
 
 def pack(hashvalues: np.ndarray) -> bytes:
@@ -99,6 +100,8 @@ class Fingerprint:
     title_terms: frozenset[str]
     published_at: datetime | None = None
     publisher: str | None = None
+    core: str = ""
+    people: frozenset[str] = frozenset()
 
     @property
     def signature(self) -> bytes:
@@ -121,6 +124,8 @@ def fingerprint(
         title_terms=feats.title_terms,
         published_at=published_at,
         publisher=publisher or None,
+        core=feats.core,
+        people=feats.people,
     )
 
 
@@ -141,6 +146,9 @@ class Verdict:
     similarity: float
     containment: float
     reason: str
+    # Not a copy, but the same occasion: captions of one ceremony showing other people, or a text sharing a good part
+    # of its sentences and all its numbers with the other. Such a pair joins one story.
+    same_event: bool = False
 
 
 # A first sentence is at least this long (shorter "sentences" are headline fragments); tried 50 and 70 as well:
@@ -176,38 +184,131 @@ def _agreement(shorter: np.ndarray, longer: np.ndarray) -> float:
     return len(np.intersect1d(shorter, longer, assume_unique=True)) / len(shorter)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<!\d)[.!?](?!\d)")
+
+
+@lru_cache(maxsize=64)
+def _shingles(core: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The core's shingle hashes in text order, and sorted without repeats (a new article is compared with many
+    candidates: its shingles are hashed once)."""
+    hashes = shingle_hashes(core, k)
+    return hashes, np.unique(hashes)
+
+
+def sentence_share(shorter: str, longer: str, settings: DedupeSettings) -> tuple[float, int]:
+    """The share of `shorter`'s sentences found in `longer` (a sentence is found when `sentence_found` of its
+    shingles occur in `longer`), and how many sentences it has."""
+    k = settings.shingle
+    hashes, _ = _shingles(shorter, k)
+    _, pool = _shingles(longer, k)
+    if not len(hashes) or not len(pool):
+        return 0.0, 0
+    at = np.minimum(np.searchsorted(pool, hashes), len(pool) - 1)
+    present = pool[at] == hashes
+    found = total = 0
+    start = 0
+    ends = [m.end() for m in _SENTENCE_BREAK.finditer(shorter)]
+    if not ends or ends[-1] < len(shorter):
+        ends.append(len(shorter))
+    for end in ends:
+        if end - start >= settings.sentence_min:
+            total += 1
+            found += float(present[start : end - k + 1].mean()) >= settings.sentence_found
+        start = end
+    return (found / total if total else 0.0), total
+
+
 def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:
-    """Decide whether `new` is a near-duplicate of `old`: similar (or contained), and then what template siblings
-    differ in must agree: the lead, the numbers, the Latin-letter names, and for short texts the title."""
+    """Decide whether `new` is a near-duplicate of `old`: similar by characters (Jaccard, containment) or by sentences
+    (most of the shorter text's sentences found in the longer), and then what template siblings differ in must agree:
+    the numbers, the names, for two short texts the people and places named, and the lead unless most sentences are
+    shared. A pair that is no copy may still be of one occasion (`Verdict.same_event`)."""
     similarity = float(np.count_nonzero(new.hashvalues == old.hashvalues)) / len(new.hashvalues)
     small, large = sorted((new.size, old.size))
     containment = min(1.0, similarity / (1.0 + similarity) * (small + large) / small)
-    if similarity < settings.similar and containment < settings.contained:
-        return Verdict(False, similarity, containment, f"not similar (J={similarity:.2f}, C={containment:.2f})")
-    # Template siblings (market reports, a photo agency's captions of one event) come from one publisher; so do
-    # re-issues, but those keep nearly all of their text.
-    same_outlet = new.publisher is not None and new.publisher == old.publisher
-    if same_outlet and similarity < settings.same_outlet_similar and containment < settings.same_outlet_contained:
-        return Verdict(False, similarity, containment,
-                       f"same outlet, not similar enough (J={similarity:.2f}, C={containment:.2f})")
+    short = large < settings.short_core  # both short: captions, notices (not a feed item cut from an article)
+    sentences = _Sentences(new, old, settings, enabled=not short and (
+        similarity >= settings.sentence_floor or containment >= settings.sentence_floor_contained))
+
+    def verdict(duplicate: bool, reason: str, same_event: bool = False) -> Verdict:
+        measured = f"J={similarity:.2f}, C={containment:.2f}{sentences.described}"
+        return Verdict(duplicate, similarity, containment, reason.format(measured=measured), same_event)
+
+    if short:
+        by_chars = similarity >= settings.short_similar or containment >= settings.short_contained
+    else:
+        by_chars = similarity >= settings.similar or containment >= settings.contained
+    # Sentences are counted only when characters do not decide (or the lead check fails below): it costs a pass over
+    # both texts.
+    event_only = False
+    if not by_chars and not sentences.shared_most:
+        event_only = (similarity >= settings.event_similar or containment >= settings.event_contained
+                      or sentences.share >= settings.event_sentences)
+        if not event_only:
+            return verdict(False, "not similar ({measured})")
     shorter, longer = (new, old) if len(new.numbers) <= len(old.numbers) else (old, new)
     numbers = _agreement(shorter.numbers, longer.numbers)
-    if numbers < settings.numbers_shared:
-        return Verdict(False, similarity, containment, f"numbers differ ({numbers:.0%} shared)")
+    if numbers < settings.numbers_shared:  # another day's report, another count: not even one story
+        return verdict(False, f"numbers differ ({numbers:.0%} shared; {{measured}})")
+    if event_only:
+        lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
+        return verdict(False, f"not similar enough for a copy ({{measured}}, lead {lead:.0%})",
+                       same_event=lead >= settings.event_lead)
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
     missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
-    if missing > settings.names_missing:
-        return Verdict(False, similarity, containment, f"names differ ({missing} not in the other)")
+    if short:
+        # Captions: another named player or guest in the shot is another picture, whichever caption names more.
+        missing = len(np.setxor1d(new.names, old.names, assume_unique=True))
+        allowed = settings.short_names_differ
+    else:
+        allowed = max(settings.names_missing, int(settings.names_missing_share * len(shorter.names)))
+    if missing > allowed:
+        return verdict(False, f"names differ ({missing} not in the other; {{measured}})", same_event=True)
+    if short:
+        # Two captions of one shot name the same people, one perhaps one more; another recipient, guest or player
+        # is another picture.
+        differ = new.people ^ old.people
+        if len(differ) > settings.people_differ or (differ and not new.people & old.people):
+            return verdict(False, f"people or places differ ({', '.join(sorted(differ))}; {{measured}})",
+                           same_event=True)
     lead = lead_containment(new.lead, old.lead, settings.lead_probe, settings.shingle)
-    if lead < (settings.same_outlet_lead if same_outlet else settings.lead_shared):
-        return Verdict(False, similarity, containment, f"leads differ ({lead:.0%} shared)")
-    if min(new.size, old.size) < settings.short_core:
-        union = new.title_terms | old.title_terms
-        overlap = len(new.title_terms & old.title_terms) / len(union) if union else 1.0
-        if overlap < settings.short_title_overlap:
-            return Verdict(False, similarity, containment, f"short text, titles differ ({overlap:.0%} shared)")
+    if lead < settings.lead_shared and not sentences.shared_most:
+        return verdict(False, f"leads differ ({lead:.0%} shared; {{measured}})", same_event=lead >= settings.event_lead)
     kind = "copy" if similarity >= settings.similar else "contained"
-    return Verdict(True, similarity, containment, f"{kind} (J={similarity:.2f}, C={containment:.2f}, lead {lead:.0%})")
+    if not by_chars or lead < settings.lead_shared:
+        kind = "sentences shared"
+    return verdict(True, f"{kind} ({{measured}}, lead {lead:.0%})")
+
+
+class _Sentences:
+    """The sentence evidence of one comparison, counted on first use."""
+
+    def __init__(self, new: Fingerprint, old: Fingerprint, settings: DedupeSettings, *, enabled: bool) -> None:
+        self._pair = (new, old) if new.size <= old.size else (old, new)
+        self._settings = settings
+        self._enabled = enabled
+        self._counted: tuple[float, int] | None = None
+
+    def _count(self) -> tuple[float, int]:
+        if self._counted is None:
+            shorter, longer = self._pair
+            self._counted = sentence_share(shorter.core, longer.core, self._settings) if self._enabled else (0.0, 0)
+        return self._counted
+
+    @property
+    def share(self) -> float:
+        share, count = self._count()
+        return share if count >= self._settings.sentence_texts else 0.0
+
+    @property
+    def shared_most(self) -> bool:
+        return self.share >= self._settings.sentence_shared
+
+    @property
+    def described(self) -> str:
+        if self._counted is None or not self._counted[1]:
+            return ""
+        return f", sentences {self._counted[0]:.0%} of {self._counted[1]}"
 
 
 @dataclass(slots=True, eq=False)
@@ -217,6 +318,9 @@ class _Entry:
     slot: int
     kept: "_Entry | None" = None  # the kept copy this entry duplicates; None when it is one
     story_key: str | None = None
+    # On a kept copy: the people its copies name that it does not (a caption of one shot may name one more person;
+    # two copies naming two others are pictures of two people).
+    added_people: frozenset[str] = frozenset()
 
     @property
     def root(self) -> "_Entry":
@@ -310,15 +414,32 @@ class NearDuplicateIndex:
 
     def find(self, fp: Fingerprint) -> DuplicateMatch | None:
         """The kept copy `fp` duplicates (the most similar candidate that passes); None when none does."""
-        for entry, verdict in self._judged(fp, stop_at_first=True):
-            if verdict.duplicate:
-                root = entry.root
-                return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
-                                      root.fingerprint.size)
-        return None
+        return self.find_with_event(fp)[0]
+
+    def find_with_event(self, fp: Fingerprint) -> tuple[DuplicateMatch | None, Hashable | None]:
+        """The kept copy `fp` duplicates, or else the key of the most similar candidate of the same occasion (its
+        story is `fp`'s: `Verdict.same_event`); (None, None) when there is neither."""
+        event: Hashable | None = None
+        for entry, verdict in self._judged(fp, stop_at_first=False):
+            if not verdict.duplicate:
+                if verdict.same_event and event is None:
+                    event = entry.key
+                continue
+            root = entry.root
+            # A copy of a copy must be a copy of the kept copy too: otherwise captions of one ceremony chain into one
+            # group (each differs from the next by one person), and every article of a group is one reader's copy.
+            if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
+                continue
+            added = fp.people - root.fingerprint.people
+            if added - root.added_people and len(root.added_people | added) > self.settings.people_differ:
+                continue  # a second person more than the kept copy names, in one group
+            return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
+                                  root.fingerprint.size), None
+        return None, event
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
-        """Every candidate (LSH and lead key) with the decision's verdict, most similar first (reports, tuning)."""
+        """Every candidate (LSH and lead key) close enough for a rule, with the decision's verdict, most similar first
+        (reports, tuning)."""
         return [(entry.key, verdict) for entry, verdict in self._judged(fp, stop_at_first=False)]
 
     def _judged(self, fp: Fingerprint, *, stop_at_first: bool):
@@ -333,7 +454,16 @@ class NearDuplicateIndex:
         entries = [self._by_slot[s] for s in slots]
         stacked = np.stack([e.fingerprint.hashvalues for e in entries])
         agree = np.count_nonzero(stacked == fp.hashvalues, axis=1)
+        # Candidates too far apart for any rule (copy, sentences, one occasion) are dropped here, without a call each.
+        jaccard = agree / len(fp.hashvalues)
+        sizes = np.array([e.fingerprint.size for e in entries], dtype=np.float64)
+        contained = jaccard / (1.0 + jaccard) * (sizes + fp.size) / np.minimum(sizes, fp.size)
+        s = self.settings
+        worth = (jaccard >= min(s.sentence_floor, s.event_similar, s.short_similar, s.similar)) | (
+            contained >= min(s.sentence_floor_contained, s.event_contained, s.short_contained, s.contained))
         for i in np.argsort(-agree, kind="stable")[: self.settings.max_candidates]:
+            if not worth[i]:
+                continue
             entry = entries[int(i)]
             verdict = compare(fp, entry.fingerprint, self.settings)
             yield entry, verdict
@@ -348,6 +478,8 @@ class NearDuplicateIndex:
             raise ValueError(f"near-duplicate index: key {key!r} is already indexed")
         root = self._by_key[kept].root if kept is not None and kept in self._by_key else None
         entry = _Entry(fp, key, self._next_slot, root, story_key)
+        if root is not None and fp.people - root.fingerprint.people:
+            root.added_people |= fp.people - root.fingerprint.people
         self._next_slot += 1
         self._by_key[key] = entry
         self._by_slot[entry.slot] = entry

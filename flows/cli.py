@@ -403,13 +403,35 @@ def tag(
 
 @app.command(name="eval")
 def evaluate(
-    path: Annotated[Path, typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) holding the labelled articles")],
-    labels: Annotated[Path, typer.Option("--labels", help="JSON Lines hand labels: id, companies, topics")],
+    path: Annotated[Optional[Path], typer.Argument(help="JSON Lines file (.jsonl or .jsonl.gz) holding the labelled "
+                                                   "articles (with --labels)")] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="JSON Lines hand labels: id, companies, "
+                                                   "topics")] = None,
+    pairs: Annotated[Optional[Path], typer.Option("--pairs", help="JSON Lines labelled pairs: a, b, relation "
+                                                  "(duplicate, same_story, different); scores the configured "
+                                                  "database after `newsmon load`")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="scores only, without the misses and false alarms")] = False,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Score the tagger against hand labels: precision, recall and F1 per label and micro-averaged."""
+    """Score the tagger against hand labels (--labels, per label and micro-averaged), or the stored dedupe decisions
+    against labelled pairs (--pairs: duplicates merged, false merges, pairs in one story, false groupings)."""
+    if pairs is not None:
+        if labels is not None or path is not None:
+            raise typer.BadParameter("--pairs scores the database: give no article file and no --labels with it")
+        _require_file(pairs)
+        from dedupe.evaluate import format_pair_report
+        from flows import resources
+        from ingest.evaluation import evaluate_pairs
+
+        try:
+            pair_report = evaluate_pairs(resources.database(_config()), pairs)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        typer.echo(format_pair_report(pair_report, details=not quiet))
+        return
+    if labels is None or path is None:
+        raise typer.BadParameter("give an article file and --labels LABELS.jsonl, or --pairs PAIRS.jsonl")
     from tagging.evaluate import evaluate as run_eval
     from tagging.evaluate import format_report
 

@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dedupe.batch import Decision, dedupe_batch
-from dedupe.exact import canonical_url, content_hash
+from dedupe.exact import canonical_url, content_hash, copy_hash
+from dedupe.stories import new_story_key
 from ingest.context import ArticleTagger, IngestContext
-from models.articles_store import NewArticle, ensure_source, insert_articles, stored_keys
+from models.articles_store import NewArticle, StoredText, ensure_source, insert_articles, stored_keys
 from models.db import Database
 from models.dedupe_store import tags_of
 from newsmon.batching import batched
@@ -21,6 +22,8 @@ from newsmon.records import Article, SourceError, SourceResult, Tag
 
 log = logging.getLogger(__name__)
 
+# The reason an exact copy at another URL is stored as a duplicate.
+EXACT_COPY = "exact copy"
 # Articles decided, tagged and stored per transaction: bounds memory and the work a failure throws away.
 BATCH_SIZE = 500
 
@@ -39,6 +42,7 @@ class IngestReport:
     # Left out of a date range because they carry no published time (undated files, pages that state none).
     undated: int = 0
     near_duplicates: int = 0
+    exact_copies: int = 0
     joined_stories: int = 0
     tagged: int = 0
     new_ids: list[int] = field(default_factory=list)
@@ -59,6 +63,8 @@ class IngestReport:
         parts = [f"{self.read} read", f"{self.new} new", f"{self.already_stored + self.repeated_in_batch} already seen"]
         if self.near_duplicates:
             parts.append(f"{self.near_duplicates} of the new are near-duplicates")
+        if self.exact_copies:
+            parts.append(f"{self.exact_copies} exact copies at another URL")
         if self.out_of_range:
             parts.append(f"{self.out_of_range} outside the date range")
         if self.undated:
@@ -70,7 +76,7 @@ class IngestReport:
     def merge(self, other: "IngestReport") -> None:
         """Add another report of the same source (a later chunk of one file, say) to this one."""
         for name in ("read", "new", "already_stored", "repeated_in_batch", "out_of_range", "undated", "near_duplicates",
-                     "joined_stories", "tagged"):
+                     "exact_copies", "joined_stories", "tagged"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.new_ids.extend(other.new_ids)
         self.errors.extend(other.errors)
@@ -103,26 +109,65 @@ def keys_of(article: Article) -> tuple[str | None, str]:
     return (canonical_url(article.url) if article.url else None), content_hash(article.title, article.body)
 
 
-def drop_exact_duplicates(
-    articles: Sequence[Article], keys: Sequence[tuple[str | None, str]], stored_urls: set[str], stored_hashes: set[str]
-) -> tuple[list[tuple[Article, str | None, str]], int, int]:
-    """Keep the first of each URL/text within the batch and none already stored; `keys[i]` is `keys_of(articles[i])`.
-    Returns (kept with keys, how many were already stored, how many repeated within the batch)."""
-    kept: list[tuple[Article, str | None, str]] = []
+@dataclass(slots=True)
+class ExactSplit:
+    """A batch after exact dedupe: `new` articles for near-dedupe (with their canonical URL and text hash), `copies`
+    of a text already stored or earlier in the batch at another URL (with the URL, their own stored text key and
+    what they copy: the stored first copy, or the position in `new` of the first), and how many were dropped."""
+
+    new: list[tuple[Article, str | None, str]]
+    copies: list[tuple[Article, str, str, StoredText | int]]
+    already: int
+    repeated: int
+
+
+def split_exact_duplicates(
+    articles: Sequence[Article], keys: Sequence[tuple[str | None, str]], stored_urls: set[str],
+    stored_texts: dict[str, StoredText],
+) -> ExactSplit:
+    """Drop what is already stored or repeated in the batch under the same canonical URL; an article of another URL
+    whose text is stored (or earlier in the batch) is an exact copy, to be stored as a duplicate of the first, so
+    every outlet that carried it stays on record. An article with no URL is known by its text alone: a stored text
+    means it is stored. `keys[i]` is `keys_of(articles[i])`."""
+    split = ExactSplit([], [], 0, 0)
     seen_urls: set[str] = set()
-    seen_hashes: set[str] = set()
-    already = repeated = 0
+    first_of_text: dict[str, int] = {}  # text hash -> position in split.new
     for article, (url, digest) in zip(articles, keys, strict=True):
-        if (url and url in stored_urls) or digest in stored_hashes:
-            already += 1
-        elif (url and url in seen_urls) or digest in seen_hashes:
-            repeated += 1
+        if url and url in stored_urls:
+            split.already += 1
+        elif url and url in seen_urls:
+            split.repeated += 1
+        elif digest in stored_texts or digest in first_of_text:
+            if not url:
+                split.already += digest in stored_texts
+                split.repeated += digest not in stored_texts
+                continue
+            seen_urls.add(url)
+            first = stored_texts.get(digest)
+            split.copies.append((article, url, copy_hash(digest, url), first if first else first_of_text[digest]))
         else:
-            kept.append((article, url, digest))
+            first_of_text[digest] = len(split.new)
+            split.new.append((article, url, digest))
             if url:
                 seen_urls.add(url)
-            seen_hashes.add(digest)
-    return kept, already, repeated
+    return split
+
+
+def copy_decisions(copies: ExactSplit, decisions: Sequence[Decision]) -> list[Decision]:
+    """Each exact copy's decision: a duplicate of its first copy's kept copy, in its story, with its signature."""
+    out = []
+    for article, _, _, first in copies.copies:
+        if isinstance(first, StoredText):
+            story = first.story_key or new_story_key(article.title, "", article.published_at)
+            out.append(Decision(first.minhash or b"", story, duplicate_of_id=first.kept_id, reason=EXACT_COPY))
+            continue
+        d = decisions[first]
+        if d.is_duplicate:
+            out.append(Decision(d.signature, d.story_key, duplicate_of_id=d.duplicate_of_id,
+                                duplicate_of_index=d.duplicate_of_index, reason=EXACT_COPY))
+        else:
+            out.append(Decision(d.signature, d.story_key, duplicate_of_index=first, reason=EXACT_COPY))
+    return out
 
 
 def not_yet_stored(db: Database, articles: Sequence[Article]) -> list[Article]:
@@ -142,9 +187,10 @@ def store_source_result(
 ) -> IngestReport:
     """Dedupe, tag and store what one source produced. Idempotent: storing the same records again adds nothing.
 
-    Exact duplicates (canonical URL, text hash) are not stored; near-duplicates are stored pointing at the kept copy
-    and carry its tags (copied, not recomputed); every stored article gets a story key. The tagger is called only
-    when something new is not a near-duplicate."""
+    An article of a canonical URL already stored (or a text already stored, for one with no URL) is not stored; an
+    exact copy at another URL and near-duplicates are stored pointing at the kept copy and carry its tags (copied,
+    not recomputed); every stored article gets a story key. The tagger is called only when something new is not a
+    near-duplicate."""
     report = IngestReport(source=result.source, errors=list(result.errors), failure=result.failure,
                           not_modified=result.not_modified)
     # Every field within its bound before anything is keyed, tagged or stored (newsmon/bounds.py).
@@ -169,39 +215,45 @@ def _store_batch(
         started = time.perf_counter()
         with db.session() as session:
             keys = [keys_of(a) for a in articles]
-            urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
-        kept, already, repeated = drop_exact_duplicates(articles, keys, urls, hashes)
-        report.already_stored += already
-        report.repeated_in_batch += repeated
+            urls, texts = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
+        split = split_exact_duplicates(articles, keys, urls, texts)
+        report.already_stored += split.already
+        report.repeated_in_batch += split.repeated
         report._time("exact", time.perf_counter() - started)
-        if not kept:
+        if not split.new and not split.copies:
             return
 
         started = time.perf_counter()
         index = stored_index.current()
-        records = [article for article, _, _ in kept]
+        records = [article for article, _, _ in split.new]
         try:
             decisions = dedupe_batch(records, index)
         except BaseException:
             index.rollback()
             raise
+        # Exact copies go after the new articles (a copy may point at one by position) and never into the index:
+        # the index finds their first copy, which holds the same text.
+        decisions += copy_decisions(split, decisions)
+        records += [article for article, _, _, _ in split.copies]
+        stored_items = split.new + [(article, url, key) for article, url, key, _ in split.copies]
         report._time("near", time.perf_counter() - started)
 
         try:
             tags = _tags(db, context.tagger, records, decisions, report)
             started = time.perf_counter()
-            ids = _insert(db, source_name, kind, kept, decisions, tags)
+            ids = _insert(db, source_name, kind, stored_items, decisions, tags)
             report._time("store", time.perf_counter() - started)
         except BaseException:
             index.rollback()
             raise
-        index.commit(ids)
+        index.commit(ids[: len(split.new)])
         stored_index.stored(ids)
 
     stored = [(i, d) for i, d in zip(ids, decisions) if i is not None]
     report.new_ids.extend(i for i, _ in stored)
     report.already_stored += len(ids) - len(stored)  # stored first by a concurrent writer
-    report.near_duplicates += sum(1 for i, d in stored if d.is_duplicate)
+    report.exact_copies += sum(1 for i, d in stored if d.reason == EXACT_COPY)
+    report.near_duplicates += sum(1 for i, d in stored if d.is_duplicate and d.reason != EXACT_COPY)
 
 
 def _tags(
@@ -248,7 +300,7 @@ def _insert(
         article, url, digest = kept[i]
         d = decisions[i]
         return NewArticle(record=article, canonical_url=url, content_hash=digest, tags=tags[i],
-                          duplicate_of_id=duplicate_of_id, story_key=d.story_key, minhash=d.signature)
+                          duplicate_of_id=duplicate_of_id, story_key=d.story_key, minhash=d.signature or None)
 
     ids: list[int | None] = [None] * len(kept)
     first = [i for i, d in enumerate(decisions) if d.duplicate_of_index is None]

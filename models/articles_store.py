@@ -43,16 +43,29 @@ def ensure_source(session: Session, name: str, kind: str) -> SourceRow:
     return source
 
 
-def stored_keys(session: Session, urls: Iterable[str], hashes: Iterable[str]) -> tuple[set[str], set[str]]:
-    """Which of these canonical URLs and content hashes are already stored."""
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """The first stored article with a given text: the kept copy an exact copy at another URL points at."""
+
+    kept_id: int
+    story_key: str | None
+    minhash: bytes | None
+
+
+def stored_keys(session: Session, urls: Iterable[str], hashes: Iterable[str]) -> tuple[set[str], dict[str, StoredText]]:
+    """Which of these canonical URLs are already stored, and for each of these content hashes already stored, its
+    first article's kept copy (itself unless it is a near-duplicate)."""
     urls, hashes = list(set(urls)), list(set(hashes))
     found_urls: set[str] = set()
-    found_hashes: set[str] = set()
+    found_texts: dict[str, StoredText] = {}
     for chunk in batched(urls, IN_LIST_SIZE):
         found_urls.update(session.scalars(select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(chunk))))
     for chunk in batched(hashes, IN_LIST_SIZE):
-        found_hashes.update(session.scalars(select(ArticleRow.content_hash).where(ArticleRow.content_hash.in_(chunk))))
-    return found_urls, found_hashes
+        stmt = select(ArticleRow.content_hash, ArticleRow.id, ArticleRow.duplicate_of_id, ArticleRow.story_key,
+                      ArticleRow.minhash).where(ArticleRow.content_hash.in_(chunk))
+        for digest, row_id, kept, story_key, minhash in session.execute(stmt):
+            found_texts[digest] = StoredText(kept or row_id, story_key, minhash)
+    return found_urls, found_texts
 
 
 def _row(source_id: int, item: NewArticle) -> ArticleRow:

@@ -65,3 +65,15 @@ def tags_of(session: Session, article_ids: Sequence[int]) -> dict[int, list[Tag]
                          evidence=tag.evidence, terms=tuple(tag.terms or ()))
             found[tag.article_id].append(record)
     return found
+
+
+def placements_of(session: Session, external_ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """Where each of these input ids was stored: (its kept copy's id, or its own when it is one; its story key). An
+    id stored more than once (by two sources) is taken at its first row."""
+    found: dict[str, tuple[int, str | None]] = {}
+    for chunk in batched(sorted(set(external_ids)), IN_LIST_SIZE):
+        stmt = (select(ArticleRow.external_id, ArticleRow.id, ArticleRow.duplicate_of_id, ArticleRow.story_key)
+                .where(ArticleRow.external_id.in_(chunk)).order_by(ArticleRow.id))
+        for external_id, row_id, kept, story_key in session.execute(stmt):
+            found.setdefault(external_id, (kept or row_id, story_key))
+    return found

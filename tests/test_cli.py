@@ -120,3 +120,40 @@ def test_tag_names_a_malformed_line_without_a_traceback(project: Path, tmp_path:
     assert done.returncode == 4  # bad input (the README's exit codes)
     assert f"{bad}:2" in done.stderr and "not valid JSON" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_eval_pairs_scores_the_loaded_database_and_every_id_is_exported(project: Path, tmp_path: Path) -> None:
+    from test_dedupe import EVENT_A, EVENT_B, ORIGINAL, OTHER, WIRE_COPY
+
+    def line(a, external_id: str | None = None, url: str | None = None) -> str:  # type: ignore[no-untyped-def]
+        return json.dumps({"id": external_id or a.external_id, "title": a.title, "publisher": a.publisher,
+                           "published_at": a.published_at.strftime("%Y-%m-%d %H:%M"), "url": url or a.url,
+                           "body": a.body}, ensure_ascii=False) + "\n"
+
+    corpus = tmp_path / "pairs-corpus.jsonl"
+    corpus.write_text(line(ORIGINAL) + line(ORIGINAL, "same-text", "https://elsewhere.example.com/77")
+                      + line(WIRE_COPY) + line(EVENT_A) + line(EVENT_B) + line(OTHER), encoding="utf-8")
+    assert invoke(project, "load", str(corpus)).exit_code == 0
+    exported = {json.loads(r)["id"]: json.loads(r) for r in invoke(project, "export").stdout.splitlines()}
+    assert exported["same-text"]["duplicate_of"] == "orig"  # an exact copy at another URL is stored, not dropped
+    pairs = tmp_path / "pairs.jsonl"
+    labelled = [("orig", "same-text", "duplicate"), ("orig", "wire", "duplicate"), ("event_a", "event_b", "same_story"),
+                ("orig", "weather", "different"), ("event_a", "weather", "different"), ("orig", "nowhere", "duplicate")]
+    pairs.write_text("".join(json.dumps({"a": a, "b": b, "relation": r}) + "\n" for a, b, r in labelled),
+                     encoding="utf-8")
+    result = invoke(project, "eval", "--pairs", str(pairs))
+    assert result.exit_code == 0, result.output
+    figures = {" ".join(l.split()[:-2]): l.split()[-2] for l in result.stdout.splitlines() if l.endswith(")")
+               and not l.startswith("pairs")}
+    assert figures == {"duplicates merged": "1.000", "false merges": "0.000", "in one story": "1.000",
+                       "false groupings": "0.000"}
+    assert "1 with an article not stored" in result.stdout and "orig nowhere duplicate" in result.stdout
+
+
+def test_eval_pairs_names_a_bad_relation(project: Path, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"a": "x", "b": "y", "relation": "similar"}\n', encoding="utf-8")
+    from newsmon.errors import InputError
+
+    with pytest.raises(InputError, match=f"{pairs}:1: relation 'similar'"):  # main() prints it, exit code 2
+        invoke(project, "eval", "--pairs", str(pairs))

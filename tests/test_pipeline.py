@@ -57,11 +57,38 @@ def test_same_url_with_tracking_parameters_is_one_row(ingest):
     assert list(rows(ingest.db)) == ["orig"]
 
 
-def test_same_text_under_another_url_is_one_row(ingest):
-    store(ingest, ORIGINAL)
-    report = store(ingest, dataclasses.replace(ORIGINAL, url="https://other.example.com/1", external_id="other"))
-    assert report.new == 0 and report.already_stored == 1
-    assert list(rows(ingest.db)) == ["orig"]
+def test_same_text_under_another_url_is_stored_as_a_duplicate_of_the_first(ingest):
+    tagger = CountingTagger()
+    store(ingest, ORIGINAL, tagger=tagger)
+    report = store(ingest, dataclasses.replace(ORIGINAL, url="https://other.example.com/1", external_id="other",
+                                               publisher="다른신문"), tagger=tagger)
+    assert report.new == 1 and report.exact_copies == 1 and report.near_duplicates == 0
+    stored = rows(ingest.db)
+    assert stored["other"].duplicate_of_id == stored["orig"].id
+    assert stored["other"].story_key == stored["orig"].story_key
+    assert stored["other"].minhash == stored["orig"].minhash  # one text, one signature: not signed again
+    assert tagger.seen == [ORIGINAL.title]  # the copy carries the first copy's tags
+    with ingest.db.session() as session:
+        copy = session.scalars(select(ArticleRow).where(ArticleRow.external_id == "other")).one()
+        assert [t.label for t in copy.tags] == ["kt"]
+    again = store(ingest, dataclasses.replace(ORIGINAL, url="https://other.example.com/1", external_id="other"))
+    assert again.new == 0 and again.already_stored == 1  # the copy's own URL is stored now
+
+
+def test_exact_copies_within_one_batch_point_at_the_root_of_their_first(ingest):
+    copy_of_wire = dataclasses.replace(WIRE_COPY, url="https://third.example.com/9", external_id="wire2")
+    report = store(ingest, ORIGINAL, WIRE_COPY, copy_of_wire)
+    assert report.new == 3 and report.near_duplicates == 1 and report.exact_copies == 1
+    stored = rows(ingest.db)
+    assert stored["wire2"].duplicate_of_id == stored["wire"].duplicate_of_id == stored["orig"].id
+
+
+def test_same_text_with_no_url_is_stored_once(ingest):
+    bare = dataclasses.replace(ORIGINAL, url=None, external_id="bare")
+    report = store(ingest, bare, dataclasses.replace(bare, external_id="bare2"))
+    assert report.new == 1 and report.repeated_in_batch == 1
+    assert store(ingest, bare).already_stored == 1
+    assert list(rows(ingest.db)) == ["bare"]
 
 
 def test_wire_copy_and_truncated_feed_item_point_at_the_kept_copy(ingest):

@@ -22,7 +22,7 @@ Note for later migrations: a batch (copy-and-move) migration of `articles` on SQ
 migration must re-run `_sqlite_upgrade` and `_keys_upgrade` from here.
 
 Revision ID: 0011_search_speed
-Revises: 0007_search
+Revises: 0010_spikes
 Create Date: 2026-12-02 04:30:00
 """
 import importlib.util
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_search_speed'
-down_revision = '0007_search'
+down_revision = '0010_spikes'
 branch_labels = None
 depends_on = None
 
