@@ -54,7 +54,7 @@ def test_load_with_two_jobs_stores_the_rows_of_one(tmp_path: Path) -> None:
 
     lines = [json.dumps(r, ensure_ascii=False) for r in RECORDS]
     lines += [json.dumps({**r, "id": r["id"] + "-copy", "url": r["url"] + "&copy=1"}, ensure_ascii=False)
-              for r in RECORDS]  # exact copies by text: dropped alike
+              for r in RECORDS]  # exact copies at other URLs: stored as duplicates alike
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     exports = []
     for jobs in (1, 2):
@@ -64,7 +64,8 @@ def test_load_with_two_jobs_stores_the_rows_of_one(tmp_path: Path) -> None:
         loaded = subprocess.run([*run, "load", "--jobs", str(jobs), str(corpus)], env=env, cwd=PROJECT_ROOT,
                                 capture_output=True, text=True, timeout=180)
         assert loaded.returncode == 0, loaded.stderr
-        assert f"{len(RECORDS)} new" in loaded.stderr
+        assert f"{2 * len(RECORDS)} new" in loaded.stderr
+        assert f"{len(RECORDS)} exact copies at another URL" in loaded.stderr
         exported = subprocess.run([*run, "export"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
                                   timeout=60, check=True)
         exports.append(exported.stdout)
