@@ -93,7 +93,8 @@ class StoryIndex:
             candidates.update(self._postings.get(term, ()))
         best: StoryMatch | None = None
         weights: dict[str, float] = {}  # idf weight of each term, for this query (n is fixed during it)
-        for slot, shared_title in candidates.items():
+        # In slot order (oldest first), so a tie goes to the earliest article whatever order a set of terms yields.
+        for slot, shared_title in sorted(candidates.items()):
             if shared_title < self.settings.story_min_shared:
                 continue
             entry = self._entries.get(slot)
@@ -167,13 +168,15 @@ class StoryIndex:
         log_n = math.log(n + 1)
 
         def weight(terms: frozenset[str]) -> float:
-            total = 0.0
+            parts = []
             for t in terms:
                 w = weights.get(t)
                 if w is None:
                     w = weights[t] = log_n - math.log(self._df[t] + 1) + 1.0
-                total += w
-            return total
+                parts.append(w)
+            # fsum is exact, so the score does not depend on the order a set of strings iterates in (which changes
+            # with the process's hash seed) and a score on a threshold falls the same way in every run.
+            return math.fsum(parts)
 
         score = weight(shared) / min(weight(a), weight(b))
         return score, tuple(sorted(shared))
