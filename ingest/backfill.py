@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -22,6 +21,7 @@ from ingest.context import IngestContext
 from ingest.pipeline import DateRange, IngestReport, store_source_result
 from models.articles_store import stored_keys
 from models.backfill_store import finished_days, record_day
+from newsmon.aio import run_sync
 from newsmon.records import Article, BackfillDay, SourceError, SourceResult
 from scrapers.archive import ArchiveLink, ArchiveReader
 from scrapers.config import BackfillSettings, FetchSettings, SourceConfig
@@ -98,15 +98,9 @@ def run_backfill(
 ) -> list[SourceBackfill]:
     """Backfill the web `sources` over the days `since`..`until` (inclusive, in `zone`); one result per source, in
     order. Runs its own event loop (in a worker thread when the calling thread already runs one)."""
-    run = lambda: asyncio.run(backfill_sources(  # noqa: E731
+    return run_sync(lambda: backfill_sources(
         context, sources, since, until, zone=zone, fetch=fetch, settings=settings, watch_terms=watch_terms,
-        refresh=refresh, progress=progress))
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-backfill") as pool:
-        return pool.submit(run).result()
+        refresh=refresh, progress=progress), thread_name="newsmon-backfill")
 
 
 async def backfill_sources(

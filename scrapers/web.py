@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from newsmon.aio import run_sync
 from newsmon.records import Article, SourceError, SourceResult, SourceState
 from scrapers.addresses import origin
 from scrapers.archive import ArchiveLink, ArchiveReader
@@ -54,14 +54,8 @@ def read_web_sources_sync(
 ) -> list[SourceResult]:
     """`read_web_sources` for synchronous callers (a Prefect task, the command line); runs its own event loop,
     in a worker thread when the calling thread already runs one."""
-    run = lambda: asyncio.run(read_web_sources(  # noqa: E731
-        sources, settings, states, watch_terms=watch_terms, zone=zone, shared_gate=shared_gate))
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-fetch") as pool:
-        return pool.submit(run).result()
+    return run_sync(lambda: read_web_sources(sources, settings, states, watch_terms=watch_terms, zone=zone,
+                                             shared_gate=shared_gate), thread_name="newsmon-fetch")
 
 
 async def read_web_source(
