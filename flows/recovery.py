@@ -1,5 +1,5 @@
-"""Runs lost with their worker (a machine gone, a kill -9): two automations on the Prefect server mark a run whose
-heartbeats stopped as crashed, and set a crashed run of newsmon's deployments to run again, on any worker; each flow
+"""Runs lost with their worker (a machine gone, a kill -9): automations on the Prefect server mark a run whose
+heartbeats stopped, or that its worker took and never started, as crashed, and set a crashed run of newsmon's deployments to run again, on any worker; each flow
 refuses a run past its attempts, so a run that always dies is not re-run forever."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 CRASH_DETECTOR = "newsmon: crashed when heartbeats stop"
+STUCK_DETECTOR = "newsmon: crashed when a taken run never starts"
 RERUN = "newsmon: re-run crashed runs"
 TAG = "newsmon"
 
@@ -28,8 +29,8 @@ def refuse_after_attempts(max_attempts: int) -> None:
 
 
 def automations(deployment_ids: Iterable[Any], silent_seconds: int) -> list[Any]:
-    """The two automations: a proactive trigger fires when a newsmon flow run that was running or sent a heartbeat
-    sends neither another heartbeat nor a final state within `silent_seconds`, and marks it Crashed; a reactive one
+    """The three automations: a proactive trigger fires when a newsmon flow run that was running or sent a heartbeat
+    sends neither another heartbeat nor a final state within `silent_seconds`, and marks it Crashed; another does the same for a run left Pending that never starts; a reactive one
     sets a crashed run of one of `deployment_ids` (not an inline subflow, which no worker could pick up) to
     AwaitingRetry, a scheduled state any worker of the pool takes."""
     from prefect.client.schemas.objects import StateType
@@ -54,6 +55,24 @@ def automations(deployment_ids: Iterable[Any], silent_seconds: int) -> list[Any]
         actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True,
                                     message=f"no heartbeat for {silent_seconds} s: its worker is gone")],
     )
+    # A run the lost worker had taken but not started yet stays Pending ("Submitting") and sends no heartbeat: it is
+    # crashed as well when it neither runs nor ends within the same time, so the re-run below takes it too.
+    stuck = Automation(
+        name=STUCK_DETECTOR,
+        description="A newsmon flow run Pending for longer than pool.crashed_after_seconds lost its worker.",
+        trigger=EventTrigger(
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            match_related={"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{TAG}"},
+            after={"prefect.flow-run.Pending"},
+            expect={"prefect.flow-run.Running", "prefect.flow-run.heartbeat", *finals},
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=timedelta(seconds=silent_seconds),
+        ),
+        actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True,
+                                    message=f"pending for {silent_seconds} s without starting: its worker is gone")],
+    )
     rerun = Automation(
         name=RERUN,
         description="Run a crashed newsmon deployment run again on any worker of the pool.",
@@ -69,11 +88,11 @@ def automations(deployment_ids: Iterable[Any], silent_seconds: int) -> list[Any]
         actions=[ChangeFlowRunState(state=StateType.SCHEDULED, name="AwaitingRetry", force=True,
                                     message="re-run after its worker was lost")],
     )
-    return [detector, rerun]
+    return [detector, stuck, rerun]
 
 
 def install_automations(client: Any, deployment_ids: Iterable[Any], silent_seconds: int) -> list[Any]:
-    """Create (or replace, so `newsmon deploy` can be run again) the two automations; returns their ids."""
+    """Create (or replace, so `newsmon deploy` can be run again) the automations; returns their ids."""
     ids = []
     for automation in automations(deployment_ids, silent_seconds):
         for old in client.read_automations_by_name(automation.name):
