@@ -39,40 +39,35 @@ def automations(deployment_ids: Iterable[Any], silent_seconds: int) -> list[Any]
     from prefect.events.schemas.automations import EventTrigger, Posture
 
     finals = {f"prefect.flow-run.{s}" for s in ("Completed", "Failed", "Cancelled", "Crashed")}
-    detector = Automation(
-        name=CRASH_DETECTOR,
-        description="A newsmon flow run silent for longer than pool.crashed_after_seconds lost its worker.",
-        trigger=EventTrigger(
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{TAG}"},
-            after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
-            expect={"prefect.flow-run.heartbeat", *finals},
-            for_each={"prefect.resource.id"},
-            posture=Posture.Proactive,
-            threshold=1,
-            within=timedelta(seconds=silent_seconds),
-        ),
-        actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True,
-                                    message=f"no heartbeat for {silent_seconds} s: its worker is gone")],
-    )
+
+    def crashed_when_silent(name: str, description: str, after: set[str], expect: set[str], message: str) -> Automation:
+        """Crash a newsmon flow run when, after one of `after`, none of `expect` follows within `silent_seconds`."""
+        return Automation(
+            name=name,
+            description=description,
+            trigger=EventTrigger(
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related={"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{TAG}"},
+                after=after,
+                expect=expect,
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(seconds=silent_seconds),
+            ),
+            actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True, message=message)],
+        )
+
+    detector = crashed_when_silent(
+        CRASH_DETECTOR, "A newsmon flow run silent for longer than pool.crashed_after_seconds lost its worker.",
+        after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
+        expect={"prefect.flow-run.heartbeat", *finals}, message=f"no heartbeat for {silent_seconds} s: its worker is gone")
     # A run the lost worker had taken but not started yet stays Pending ("Submitting") and sends no heartbeat: it is
     # crashed as well when it neither runs nor ends within the same time, so the re-run below takes it too.
-    stuck = Automation(
-        name=STUCK_DETECTOR,
-        description="A newsmon flow run Pending for longer than pool.crashed_after_seconds lost its worker.",
-        trigger=EventTrigger(
-            match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related={"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{TAG}"},
-            after={"prefect.flow-run.Pending"},
-            expect={"prefect.flow-run.Running", "prefect.flow-run.heartbeat", *finals},
-            for_each={"prefect.resource.id"},
-            posture=Posture.Proactive,
-            threshold=1,
-            within=timedelta(seconds=silent_seconds),
-        ),
-        actions=[ChangeFlowRunState(state=StateType.CRASHED, force=True,
-                                    message=f"pending for {silent_seconds} s without starting: its worker is gone")],
-    )
+    stuck = crashed_when_silent(
+        STUCK_DETECTOR, "A newsmon flow run Pending for longer than pool.crashed_after_seconds lost its worker.",
+        after={"prefect.flow-run.Pending"},
+        expect={"prefect.flow-run.Running", "prefect.flow-run.heartbeat", *finals}, message=f"pending for {silent_seconds} s without starting: its worker is gone")
     rerun = Automation(
         name=RERUN,
         description="Run a crashed newsmon deployment run again on any worker of the pool.",
