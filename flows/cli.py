@@ -60,7 +60,29 @@ def _quiet_prefect() -> None:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    from newsmon.stopping import request_stop
+
+    request_stop(signum)
     raise KeyboardInterrupt("SIGTERM")
+
+
+def _remember_prefects_sigterm() -> None:
+    """Prefect installs its own SIGTERM handler while a flow runs; have it remember the signal too, so a signal whose
+    exception Python dropped (raised inside a finaliser) still stops the run at the next batch."""
+    import prefect.utilities.engine as engine
+
+    from newsmon.stopping import request_stop
+
+    original = engine._prefect_sigterm_handler
+    if getattr(original, "newsmon_remembers", False):
+        return
+
+    def remembering(sig_num: int, *args: object):  # type: ignore[no-untyped-def]
+        request_stop(sig_num)
+        original(sig_num, *args)
+
+    remembering.newsmon_remembers = True  # type: ignore[attr-defined]
+    engine._prefect_sigterm_handler = remembering
 
 
 def _stop_signal(exc: BaseException) -> int | None:
@@ -81,9 +103,14 @@ def _stoppable() -> Iterator[None]:
     """Ctrl-C or SIGTERM during a run ends it with one warning and exit code 130 / 143. Each batch is stored in one
     transaction and each digest is recorded before it is sent, so nothing is half-stored: the next run reads what
     this one did not store and sends what it did not send."""
+    from newsmon.stopping import stop_requested
+
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    _remember_prefects_sigterm()
     try:
         yield
+        if stop_requested():  # the signal's exception was dropped; the run still ends as stopped
+            raise KeyboardInterrupt("SIGTERM")
     except (typer.Exit, SystemExit, NewsmonError):
         raise
     except BaseException as exc:

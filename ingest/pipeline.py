@@ -17,6 +17,7 @@ from models.articles_store import NewArticle, StoredText, ensure_source, insert_
 from models.db import Database
 from models.dedupe_store import tags_of
 from newsmon.batching import batched
+from newsmon.stopping import raise_if_stopping
 from newsmon.bounds import bounded
 from newsmon.records import Article, SourceError, SourceResult, Tag
 
@@ -202,6 +203,7 @@ def store_source_result(
         articles = in_range
     report.read = len(result.articles)
     for batch in batched(articles, BATCH_SIZE):
+        raise_if_stopping()
         _store_batch(context, result.source, result.kind, batch, report)
     report.new = len(report.new_ids)
     return report
