@@ -104,7 +104,9 @@ def main() -> None:
         db.dispose()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     # On a shared machine the wall time swings with the other processes' load; the process's CPU time much less.
-    print(f"peak RSS {usage.ru_maxrss / 1024:.0f} MB; process CPU {usage.ru_utime + usage.ru_stime:.1f} s")
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"peak RSS {usage.ru_maxrss / 1024:.0f} MB; process CPU {usage.ru_utime + usage.ru_stime:.1f} s"
+          + (f", worker processes' CPU {workers.ru_utime + workers.ru_stime:.1f} s" if args.jobs > 1 else ""))
 
 
 if __name__ == "__main__":
