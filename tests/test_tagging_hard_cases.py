@@ -364,9 +364,11 @@ def _about_something_else(sentence: str) -> str:
     "한 증권사는 \"대규모언어모델(LLM)과 AI 수요가 식지 않았다\"며 협력사 주가 전망을 올렸다.",
     "관련 업계에선 생성형 AI 수요가 여전히 견조하다는 분석이 나온다.",
     "제미나이 새 버전이 벤치마크에서 경쟁 모델을 앞서자 GPU 중심 생태계가 흔들렸고 엔비디아 주가는 이틀 새 8% 내렸다.",
+    "직원 연수의 기초 과정은 챗GPT(ChatGPT)와 스프레드시트 등 사무 도구 교육 20시간으로 짜였다.",
 ], ids=["the base of something else", "a cause", "a credential", "a chip's workload", "an expectation",
         "an example with a particle", "an example after a generic noun", "the launch year", "a valuation",
-        "the demand behind a market (glossed)", "the demand behind a market", "what the GPU market reacts to"])
+        "the demand behind a market (glossed)", "the demand behind a market", "what the GPU market reacts to",
+        "one of two examples closed by 등"])
 def test_a_term_used_for_something_else_is_a_passing_mention(tagger: Tagger, sentence: str) -> None:
     salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
     assert salience["llm"].mentions and all(m.passing for m in salience["llm"].mentions)
