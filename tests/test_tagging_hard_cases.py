@@ -395,7 +395,8 @@ def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None
 
 def test_one_hardware_word_or_demand_for_something_else_leaves_a_model_story(tagger: Tagger) -> None:
     for sentence in ["회사는 GPU 1만 장으로 학습한 자체 거대언어모델(LLM)을 협력사에 공개했다.",
-                     "회사는 자체 거대언어모델(LLM)로 협력사의 부품 수요를 예측한다."]:
+                     "회사는 자체 거대언어모델(LLM)로 협력사의 부품 수요를 예측한다.",
+                     "시는 거대언어모델(LLM) 수요기업 20곳을 골라 도입 비용을 지원한다."]:
         salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
         assert not any(m.passing for m in salience["llm"].mentions), sentence
 
