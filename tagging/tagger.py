@@ -75,10 +75,12 @@ _CLOSERS = "'\"’”」』>)]}"
 # Delimiters of an enumeration (`A, B, C`, `A·B`, `△A △B`, `A/B`).
 _LIST_MARKS = ",·△▲▷/、ㆍ"
 # What may follow an item of an enumeration or an example: `A 등`, `A 및 B`, `A나 B`, `A처럼`, `A 같은`.
-# `등` may carry a particle (`챗GPT 등을 통해`) and follow one generic noun (`생성형 AI 기술 등`).
+# `등` may carry a particle (`챗GPT 등을 통해`) and follow one generic noun (`생성형 AI 기술 등`); the first of two
+# examples closed by `등` is one too (`챗GPT와 구글 스프레드시트 등 협업 도구`).
 _EXAMPLE_AFTER = re.compile(
     r"(?:(?:\s*(?:기술|서비스|도구|툴|솔루션|플랫폼|모델))?\s*등(?:을|를|이|의|에|에서|으로|과|도|은)?(?![\uac00-\ud7a3])"
-    r"|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s)"
+    r"|\s*및\s|(?:이)?나\s|처럼|\s*같은\s|\s*같이\s"
+    r"|(?:와|과)\s+[^\s,.]{1,12}(?:\s[^\s,.]{1,12})?\s+등(?:을|를|이|의|에|에서|으로|과|도|은)?(?![\uac00-\ud7a3]))"
 )
 # A subject or topic particle right after a term: `LLM은`, `챗GPT가`, `딥시크는`.
 _SUBJECT_AFTER = re.compile(r"(?:은|는|이|가)(?![\uac00-\ud7a3])")
@@ -137,7 +139,8 @@ def _short_item_before(text: str, comma: int, start: int) -> bool:
 
 def in_enumeration(text: str, start: int, end: int, sent_start: int, sent_end: int) -> bool:
     """Whether text[start:end] is one item of an enumeration or an example rather than what the sentence says:
-    `로보틱스, 비전언어모델(VLM), 3D 비전`, `챗GPT·제미나이`, `△생성형 AI 활용 △운영`, `챗GPT 등`, `챗GPT처럼`,
+    `로보틱스, 비전언어모델(VLM), 3D 비전`, `챗GPT·제미나이`, `△생성형 AI 활용 △운영`, `챗GPT 등`, `챗GPT와 구글
+    스프레드시트 등`, `챗GPT처럼`,
     and a quoted title among others (`'하천 조기경보 체계', '생성형 AI 민원 챗봇', ...`)."""
     q0, q1 = _quoted_item(text, start, end, sent_start, sent_end)
     return _listed(text, start, end, sent_start, sent_end) or (

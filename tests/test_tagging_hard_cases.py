@@ -361,8 +361,14 @@ def _about_something_else(sentence: str) -> str:
     "새 차에는 생성형 인공지능(AI) 기술 등 편의 사양이 대거 들어갔다.",
     "생성형 인공지능 챗GPT가 상용화되기 시작한 게 2022년인데 그 뒤로 채용 문의가 늘었다.",
     "대표의 옛 동료가 세운 AI 검색 스타트업 퍼플렉시티의 기업가치도 200억달러로 뛰었다.",
+    "한 증권사는 \"대규모언어모델(LLM)과 AI 수요가 식지 않았다\"며 협력사 주가 전망을 올렸다.",
+    "관련 업계에선 생성형 AI 수요가 여전히 견조하다는 분석이 나온다.",
+    "제미나이 새 버전이 벤치마크에서 경쟁 모델을 앞서자 GPU 중심 생태계가 흔들렸고 엔비디아 주가는 이틀 새 8% 내렸다.",
+    "직원 연수의 기초 과정은 챗GPT(ChatGPT)와 스프레드시트 등 사무 도구 교육 20시간으로 짜였다.",
 ], ids=["the base of something else", "a cause", "a credential", "a chip's workload", "an expectation",
-        "an example with a particle", "an example after a generic noun", "the launch year", "a valuation"])
+        "an example with a particle", "an example after a generic noun", "the launch year", "a valuation",
+        "the demand behind a market (glossed)", "the demand behind a market", "what the GPU market reacts to",
+        "one of two examples closed by 등"])
 def test_a_term_used_for_something_else_is_a_passing_mention(tagger: Tagger, sentence: str) -> None:
     salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
     assert salience["llm"].mentions and all(m.passing for m in salience["llm"].mentions)
@@ -385,6 +391,14 @@ def test_one_plain_sentence_about_a_model_is_not_passing(tagger: Tagger) -> None
     assert salience.score > tagger.topic_salience(article(_about_something_else(
         "이 회사가 설계한 가속기 칩은 대형언어모델(LLM)을 GPU보다 10배 빠르게 구동한다."),
         "중견기업, 협력사 초청 행사"))["llm"].score
+
+
+def test_one_hardware_word_or_demand_for_something_else_leaves_a_model_story(tagger: Tagger) -> None:
+    for sentence in ["회사는 GPU 1만 장으로 학습한 자체 거대언어모델(LLM)을 협력사에 공개했다.",
+                     "회사는 자체 거대언어모델(LLM)로 협력사의 부품 수요를 예측한다.",
+                     "시는 거대언어모델(LLM) 수요기업 20곳을 골라 도입 비용을 지원한다."]:
+        salience = tagger.topic_salience(article(_about_something_else(sentence), "중견기업, 협력사 초청 행사"))
+        assert not any(m.passing for m in salience["llm"].mentions), sentence
 
 
 def test_a_supporting_word_in_the_title_makes_a_candidate_but_not_in_the_body(tagger: Tagger) -> None:
@@ -479,7 +493,7 @@ def test_second_dev_set_keeps_its_measured_figures(watchlist: Watchlist, shared_
     text = format_report(report)
     companies_, topics_ = report.micro("company"), report.micro("topic")
     assert companies_.precision >= 0.97 and companies_.recall >= 0.97, text
-    assert topics_.precision >= 0.93 and topics_.recall >= 0.93, text
+    assert topics_.precision >= 0.95 and topics_.recall >= 0.95, text
     assert report.topics["llm"].precision >= 0.9 and report.topics["layoffs"].precision >= 0.9, text
 
 
