@@ -61,10 +61,13 @@ def decode_entities(text: str) -> str:
 
 
 def strip_related_list(lines: list[str]) -> list[str]:
-    """Drop the trailing block of related-article links ("- title" lines) that portals append."""
+    """Drop the trailing block of related-article links ("- title" lines) that portals append. A body that is
+    nothing but such lines is text, not links (a personnel notice: "▶금융위원회 <고위공무원 전보> ▷구조개선정책관 ...")."""
     end = len(lines)
     while end > 0 and len(lines[end - 1]) < _SHORT_LINE and _RELATED_ITEM.match(lines[end - 1]):
         end -= 1
+    if end == 0:
+        return lines
     return lines[:end] if len(lines) - end >= 2 or end < len(lines) and lines[-1].startswith(("▶", "☞")) else lines
 
 
