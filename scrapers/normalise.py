@@ -84,9 +84,11 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
     """Body lines without clutter, captions, bylines, sign-offs and footers; plus the author and outlet found."""
     author = publisher = None
     kept: list[str] = []
+    captions: list[str] = []
     signed_off_at: int | None = None
     for i, line in enumerate(lines):
         if line.startswith("▲") and len(line) < _SHORT_LINE and _CAPTION_CREDIT.search(line):
+            captions.append(line)
             continue  # a photo caption ("▲ ... ⓒ 홍길동"): its credit is not the copyright line
         mark = _COPYRIGHT.search(line)
         if mark and len(line) < 200:
@@ -118,6 +120,8 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
         author, publisher = author or by_author, publisher or by_outlet
         if line:
             kept.append(line)
+    if not kept:
+        kept = captions  # a photo gallery: nothing but captions, which are then its text
     return strip_related_list(kept), author, publisher
 
 

@@ -63,6 +63,13 @@ def test_a_one_line_personnel_notice_opening_with_an_arrow_is_kept() -> None:
     assert clean_body(two) == two
 
 
+def test_a_photo_gallery_of_captions_only_keeps_its_captions() -> None:
+    body = ("▲ 28일 예시시청 광장에서 열린 성탄 행사에서 시민들이 촛불을 들고 있다. ⓒ 사진공동취재단\n"
+            "▲ 28일 예시시청 광장에서 열린 성탄 행사에서 합창단이 공연하고 있다. ⓒ 사진공동취재단")
+    cleaned = clean_body(body)
+    assert "시민들이 촛불을" in cleaned and "합창단이 공연" in cleaned
+
+
 def test_copyright_glued_to_a_one_line_body_keeps_the_text_before_it() -> None:
     body = ("[예시통신=홍길동 기자] 회사는 28일 서울 본사에서 새 서비스 출시 행사를 열었다고 밝혔다. 행사에는 협력사 대표들이 "
             "참석했다. <저작권자(c) 예시통신, 무단 전재-재배포 금지>")
