@@ -441,7 +441,7 @@ class NearDuplicateIndex:
             # group (each differs from the next by one person), and every article of a group is one reader's copy.
             # Against the kept copy, similarity of one occasion is enough (an outlet's re-issue rewords a clause the
             # first version had, a caption of the shoot its object); numbers, names, people and lead are checked.
-            if root is not entry and not compare(fp, root.fingerprint, self._kept_settings).duplicate:
+            if root is not entry and not self._joins_group(fp, root.fingerprint):
                 continue
             # A second person more than the kept copy names, in one group, is another picture: a rule for captions
             # (short texts, as in `compare`); in a longer report the names found are not who is in a shot.
@@ -451,6 +451,13 @@ class NearDuplicateIndex:
             return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
                                   root.fingerprint.size), None
         return None, event
+
+    def _joins_group(self, fp: Fingerprint, kept: Fingerprint) -> bool:
+        """Whether a copy of one of `kept`'s copies joins `kept`'s group: a copy of `kept` by one-occasion similarity;
+        for longer texts (not two captions) also any text of the same occasion, since a wire copy's copy that
+        trimmed and edited again keeps fewer of the kept copy's sentences than of its own source's."""
+        verdict = compare(fp, kept, self._kept_settings)
+        return verdict.duplicate or (verdict.same_event and max(fp.size, kept.size) >= self.settings.short_core)
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
         """Every candidate (LSH and lead key) close enough for a rule, with the decision's verdict, most similar first
