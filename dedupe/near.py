@@ -453,11 +453,16 @@ class NearDuplicateIndex:
         return None, event
 
     def _joins_group(self, fp: Fingerprint, kept: Fingerprint) -> bool:
-        """Whether a copy of one of `kept`'s copies joins `kept`'s group: a copy of `kept` by one-occasion similarity;
-        for longer texts (not two captions) also any text of the same occasion, since a wire copy's copy that
-        trimmed and edited again keeps fewer of the kept copy's sentences than of its own source's."""
+        """Whether a copy of one of `kept`'s copies joins `kept`'s group. Two captions must be copies, by one-occasion
+        similarity if they name the same people and places (another shot of one shoot, a re-issue), by copy
+        similarity if not (a caption of citizens at a booth is no copy of one naming the official there, though each
+        is one clause from a caption between them). Longer texts need only be of one occasion: a wire copy's copy,
+        trimmed and edited again, keeps fewer of the kept copy's sentences than of its own source's."""
+        short = max(fp.size, kept.size) < self.settings.short_core
+        if short and fp.people != kept.people:
+            return compare(fp, kept, self.settings).duplicate
         verdict = compare(fp, kept, self._kept_settings)
-        return verdict.duplicate or (verdict.same_event and max(fp.size, kept.size) >= self.settings.short_core)
+        return verdict.duplicate or (verdict.same_event and not short)
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
         """Every candidate (LSH and lead key) close enough for a rule, with the decision's verdict, most similar first

@@ -228,3 +228,16 @@ def test_a_longer_copy_naming_people_joins_a_group_whose_kept_copy_names_none():
     assert len(fk.core) >= 400 and not fk.people and SETTINGS.short_core <= len(fc.core) < 400 and len(fc.people) >= 2
     _, d = decide(kept, copy)
     assert d.duplicate_of_index == 0
+
+
+def test_a_caption_of_citizens_does_not_join_the_group_of_an_officials_captions_through_a_caption_between():
+    # One photographer at one expo: the minister at booth A, the minister at booth B, citizens at booth B. The third
+    # is one clause from the second, but names nobody the kept copy names: another picture (one story, not a copy).
+    scene = "{who} 30일 서울 강남구 코엑스에서 열린 인공지능 모델 발표회에서 {booth} 부스를 {what} 있다."
+    first = caption("부스 살피는 한민호 장관", scene.format(who="한민호 과학기술부 장관이", booth="가나", what="살펴보고"), 97)
+    second = caption("부스 찾은 한민호 장관", scene.format(who="한민호 과학기술부 장관이", booth="다라", what="살펴보고"), 98)
+    third = caption("로봇 체험", scene.format(who="", booth="다라", what="찾은 시민들이 로봇 체험을 하고"), 99)
+    assert verdict(third, second).duplicate and not verdict(third, first).duplicate
+    a, b, c = decide(first, second, third)
+    assert b.duplicate_of_index == 0
+    assert c.duplicate_of_index is None and c.story_key == a.story_key
