@@ -113,7 +113,8 @@ class TextFeatures:
     title_terms: frozenset[str]
     lead_terms: tuple[str, ...]
     people: frozenset[str] = frozenset()
-    name_runs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))  # hashes of runs of Latin names (short texts only)
+    # Hashes of the runs of Latin names (`name_run_hashes`), read for short texts only.
+    name_runs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
 
 
 def clean_text(body: str) -> str:
