@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from dedupe.features import TextFeatures, features
+import numpy as np
+
+from dedupe.features import TextFeatures, features, interned
 from dedupe.near import DuplicateMatch, NearDuplicateIndex, Signer, fingerprint, unpack
 from dedupe.settings import DedupeSettings
 from dedupe.stories import StoryIndex, StoryTerms, new_story_key
@@ -56,6 +58,26 @@ class Decision:
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of_id is not None or self.duplicate_of_index is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedText:
+    """What deciding an article needs from its own text (its features and MinHash values), computed apart from the
+    decision: in a worker process that also tags it (`newsmon load --jobs N`), while the deciding process, which
+    must take the articles one by one in order, works on the batch before. The same values either way."""
+
+    features: TextFeatures
+    hashvalues: np.ndarray
+
+
+def prepare_text(article: Article, signer: Signer) -> PreparedText:
+    feats = features(article.title, article.body)
+    return PreparedText(feats, signer.hashvalues(feats.core))
+
+
+def received(prepared: PreparedText) -> PreparedText:
+    """A prepared text unpickled from a worker, with its terms shared with the rest of the index again."""
+    return PreparedText(interned(prepared.features), prepared.hashvalues)
 
 
 class StoredRow(Protocol):
@@ -116,7 +138,13 @@ class DedupeIndex:
             added += 1
         return added
 
-    def decide(self, articles: Sequence[Article]) -> list[Decision]:
+    def decide(
+        self, articles: Sequence[Article], prepared: Sequence[PreparedText | None] | None = None
+    ) -> list[Decision]:
+        """Decide the articles in order; `prepared[i]`, when given, is `prepare_text(articles[i], ...)` with this
+        index's settings, computed elsewhere (None: compute it here)."""
+        if prepared is not None and len(prepared) != len(articles):
+            raise ValueError(f"dedupe index: {len(prepared)} prepared texts for {len(articles)} articles")
         if self._pending:
             raise DedupeStateError(
                 f"dedupe index: the previous batch of {len(self._pending)} articles was neither committed nor rolled "
@@ -126,14 +154,14 @@ class DedupeIndex:
         decisions = []
         for i, article in enumerate(articles):
             key = BatchKey(self._batches, i)
-            decisions.append(self._decide_one(key, article))
+            decisions.append(self._decide_one(key, article, prepared[i] if prepared is not None else None))
             self._pending.append(key)
         return decisions
 
-    def _decide_one(self, key: BatchKey, article: Article) -> Decision:
-        feats = features(article.title, article.body)
-        fp = fingerprint(feats, self.signer.hashvalues(feats.core), self.settings, article.published_at,
-                         article.publisher)
+    def _decide_one(self, key: BatchKey, article: Article, prepared: PreparedText | None) -> Decision:
+        prepared = prepared or prepare_text(article, self.signer)
+        feats = prepared.features
+        fp = fingerprint(feats, prepared.hashvalues, self.settings, article.published_at, article.publisher)
         match, event = self.near.find_with_event(fp)
         if match is not None:
             story_key = self.near.story_of(match.kept) or new_story_key(article.title, feats.lead, article.published_at)
@@ -192,10 +220,14 @@ def _story_terms(feats: TextFeatures, published_at: datetime | None) -> StoryTer
     return StoryTerms(title=feats.title_terms, lead=feats.lead_terms, published_at=published_at)
 
 
-def dedupe_batch(articles: Sequence[Article], index: DedupeIndex) -> list[Decision]:
+def dedupe_batch(
+    articles: Sequence[Article], index: DedupeIndex, prepared: Sequence[PreparedText | None] | None = None
+) -> list[Decision]:
     """Decide a batch: for each article (in order) whether it near-duplicates a stored or earlier article, and its
-    story. Call `index.commit(stored_ids)` once the batch is stored."""
-    return index.decide(articles)
+    story (`prepared`: each article's `prepare_text`, where computed ahead). Call `index.commit(stored_ids)` once
+    the batch is stored."""
+    return index.decide(articles, prepared)
 
 
-__all__ = ["BatchKey", "Decision", "DedupeIndex", "DedupeStateError", "StoredRow", "dedupe_batch"]
+__all__ = ["BatchKey", "Decision", "DedupeIndex", "DedupeStateError", "PreparedText", "StoredRow", "dedupe_batch",
+           "prepare_text", "received"]

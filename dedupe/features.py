@@ -7,7 +7,7 @@ import re
 import sys
 import unicodedata
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -217,6 +217,13 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def interned(feats: TextFeatures) -> TextFeatures:
+    """The features with their terms interned (as `terms` makes them): after a trip through pickle, so days of
+    articles in one index share one string per term again."""
+    return replace(feats, title_terms=frozenset(sys.intern(t) for t in feats.title_terms),
+                   lead_terms=tuple(sys.intern(t) for t in feats.lead_terms))
+
+
 def features(title: str, body: str) -> TextFeatures:
     spaced = clean_text(body)
     core = _without_title("".join(spaced.split()), title)
@@ -229,7 +236,8 @@ def features(title: str, body: str) -> TextFeatures:
         numbers=number_hashes(core),
         names=name_hashes(spaced),
         title_terms=terms(title),
-        lead_terms=tuple(terms(_lead_words(body))),  # a tuple: a third of a frozenset's memory
+        # A tuple: a third of a frozenset's memory; sorted: the same in every process whatever its hash seed.
+        lead_terms=tuple(sorted(terms(_lead_words(body)))),
         people=people_and_places(spaced) if len(core) < PEOPLE_MAX_CORE else frozenset(),  # only short texts use them
         name_runs=name_run_hashes(spaced) if len(core) < PEOPLE_MAX_CORE else _NO_HASHES,
     )

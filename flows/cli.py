@@ -385,7 +385,7 @@ def load(
 
     from flows import resources
     from ingest.loading import load_paths
-    from tagging.pool import default_jobs
+    from ingest.workers import default_jobs
 
     _use(config, verbose)
     settings = _config()

@@ -64,18 +64,21 @@ def ingest_context(config: Config) -> IngestContext:
 
 @contextmanager
 def parallel_ingest_context(config: Config, jobs: int) -> Iterator[IngestContext]:
-    """`ingest_context` with tagging spread over `jobs` worker processes (one Kiwi each), stopped on exit; one job
-    is this process's own tagger. The dedupe index stays in this process, so the rows are those of one process."""
+    """`ingest_context` with tagging and the text half of dedupe spread over `jobs` worker processes (one Kiwi
+    each), stopped on exit; one job is this process's own tagger. The dedupe index stays in this process, so the rows
+    are those of one process."""
     if jobs <= 1:
         yield ingest_context(config)
         return
-    from tagging.pool import TaggerPool
+    from ingest.workers import IngestWorkers
+    from models.search_index import BackgroundIndexer
 
     db = database(config)
     with _lock:
         index = _stored_index(config.database_url(), config.dedupe)
-    with TaggerPool(config.watchlist, jobs) as pool:
-        yield IngestContext(db, pool, index)
+    # The workers take most of the text work off this process; the full-text index takes a thread of its own.
+    with IngestWorkers(config.watchlist, jobs, config.dedupe) as pool, BackgroundIndexer(db) as search:
+        yield IngestContext(db, pool, index, search)
 
 
 @contextmanager

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-from dedupe.batch import DedupeIndex
+from dedupe.batch import DedupeIndex, PreparedText
 from dedupe.settings import DedupeSettings
 from models.db import Database
 from models.dedupe_store import DedupeRow, recent_for_dedupe
+from models.search_index import BackgroundIndexer
 from newsmon.records import Article, Tag
 
 # How often a long-lived index drops articles published before its window.
@@ -26,11 +27,14 @@ class ArticleTagger(Protocol):
 
 @runtime_checkable
 class PrefetchingTagger(Protocol):
-    """A tagger that can start on articles before they are asked for (`tagging.pool.TaggerPool`)."""
+    """A tagger that can start on articles before they are asked for and prepares their dedupe text on the way
+    (`ingest.workers.IngestWorkers`)."""
 
     def tag_many(self, articles: Sequence[Article]) -> list[list[Tag]]: ...
 
     def prefetch(self, articles: Iterable[Article]) -> None: ...
+
+    def prepared_texts(self, articles: Sequence[Article]) -> list[PreparedText | None]: ...
 
 
 class StoredIndex:
@@ -85,6 +89,8 @@ class IngestContext:
     db: Database
     tagger: ArticleTagger
     index: StoredIndex
+    # A bulk load's full-text indexing in a thread of its own; None: each batch is indexed as it is stored.
+    search: BackgroundIndexer | None = None
 
     def __post_init__(self) -> None:
         if self.index.db is not self.db:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from dedupe.batch import Decision, dedupe_batch
 from dedupe.exact import canonical_url, content_hash, copy_hash
 from dedupe.stories import new_story_key
-from ingest.context import ArticleTagger, IngestContext
+from ingest.context import ArticleTagger, IngestContext, PrefetchingTagger
 from models.articles_store import NewArticle, StoredText, ensure_source, insert_articles, stored_keys
 from models.db import Database
 from models.dedupe_store import tags_of
@@ -228,8 +228,11 @@ def _store_batch(
         started = time.perf_counter()
         index = stored_index.current()
         records = [article for article, _, _ in split.new]
+        tagger = context.tagger
+        # Features and MinHash values prepared by the worker processes that tag, where they are (`--jobs N`).
+        prepared = tagger.prepared_texts(records) if isinstance(tagger, PrefetchingTagger) else None
         try:
-            decisions = dedupe_batch(records, index)
+            decisions = dedupe_batch(records, index, prepared)
         except BaseException:
             index.rollback()
             raise
@@ -245,6 +248,8 @@ def _store_batch(
             started = time.perf_counter()
             ids = _insert(db, source_name, kind, stored_items, decisions, tags)
             report._time("store", time.perf_counter() - started)
+            if context.search is not None:  # a bulk load: the full-text index follows in its own thread
+                context.search.wake()
         except BaseException:
             index.rollback()
             raise
@@ -307,7 +312,7 @@ def _insert(
     ids: list[int | None] = [None] * len(kept)
     first = [i for i, d in enumerate(decisions) if d.duplicate_of_index is None]
     second = [i for i, d in enumerate(decisions) if d.duplicate_of_index is not None]
-    with db.session() as session:
+    with db.write_session() as session:
         source = ensure_source(session, source_name, kind)
         for i, stored_id in zip(first, insert_articles(session, source.id, [item(i, decisions[i].duplicate_of_id)
                                                                              for i in first])):

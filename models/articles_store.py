@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from models.db import IN_LIST_SIZE
-from models.tables import ArticleRow, SourceRow, TagRow
+from models.tables import ArticleRow, SourceRow, TagRow, utcnow
 from newsmon.batching import batched
 from newsmon.bounds import MAX_EVIDENCE_CHARS, MAX_URL_CHARS, shorten
 from newsmon.records import Article, Tag
@@ -68,49 +69,64 @@ def stored_keys(session: Session, urls: Iterable[str], hashes: Iterable[str]) ->
     return found_urls, found_texts
 
 
-def _row(source_id: int, item: NewArticle) -> ArticleRow:
+def _values(source_id: int, item: NewArticle, fetched_at: datetime) -> dict[str, Any]:
     r = item.record
-    row = ArticleRow(
-        source_id=source_id,
-        external_id=r.external_id,
-        url=r.url,
+    return {
+        "source_id": source_id,
+        "external_id": r.external_id,
+        "url": r.url,
         # Percent-encoding can make a URL's canonical form longer than the column; such an article is then kept by its
         # text hash alone.
-        canonical_url=item.canonical_url if item.canonical_url and len(item.canonical_url) <= MAX_URL_CHARS else None,
-        content_hash=item.content_hash,
-        title=r.title,
-        body=r.body,
-        publisher=r.publisher,
-        author=r.author,
-        published_at=r.published_at,
-        duplicate_of_id=item.duplicate_of_id,
-        story_key=item.story_key,
-        minhash=item.minhash,
-    )
-    row.tags = [TagRow(kind=t.kind, label=t.label, score=t.score, evidence=shorten(t.evidence, MAX_EVIDENCE_CHARS),
-                       terms=list(t.terms)) for t in item.tags]
-    return row
+        "canonical_url": (item.canonical_url if item.canonical_url and len(item.canonical_url) <= MAX_URL_CHARS
+                          else None),
+        "content_hash": item.content_hash,
+        "title": r.title,
+        "body": r.body,
+        "publisher": r.publisher,
+        "author": r.author,
+        "published_at": r.published_at,
+        "fetched_at": fetched_at,
+        "duplicate_of_id": item.duplicate_of_id,
+        "story_key": item.story_key,
+        "minhash": item.minhash,
+    }
+
+
+def _tag_values(article_id: int, item: NewArticle) -> list[dict[str, Any]]:
+    return [{"article_id": article_id, "kind": t.kind, "label": t.label, "score": t.score,
+             "evidence": shorten(t.evidence, MAX_EVIDENCE_CHARS), "terms": list(t.terms)} for t in item.tags]
+
+
+def _insert_rows(session: Session, source_id: int, items: Sequence[NewArticle]) -> list[int]:
+    """One multi-row INSERT of the articles (ids back in input order), one of their tags. Core statements, not ORM
+    objects: storing is the load path's largest stage, and building and flushing a unit of work per row cost as much
+    as SQLite's own work (search-index triggers included)."""
+    fetched_at = utcnow()
+    ids = list(session.scalars(
+        insert(ArticleRow).returning(ArticleRow.id, sort_by_parameter_order=True),
+        [_values(source_id, item, fetched_at) for item in items],
+    ))
+    tags = [value for article_id, item in zip(ids, items, strict=True) for value in _tag_values(article_id, item)]
+    if tags:
+        session.execute(insert(TagRow), tags)
+    return ids
 
 
 def insert_articles(session: Session, source_id: int, items: Sequence[NewArticle]) -> list[int | None]:
     """Insert articles with their tags; one already stored (same URL or text, e.g. by a concurrent run) is skipped.
     Returns the stored id of each item in input order, None for the skipped ones."""
-    rows = [_row(source_id, item) for item in items]
+    if not items:
+        return []
     try:
         with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
-        return [row.id for row in rows]
+            return list(_insert_rows(session, source_id, items))
     except IntegrityError:
         pass
     ids: list[int | None] = []
     for item in items:  # slow path: a concurrent writer stored some of these first
-        row = _row(source_id, item)
         try:
             with session.begin_nested():
-                session.add(row)
-                session.flush()
-            ids.append(row.id)
+                ids.extend(_insert_rows(session, source_id, [item]))
         except IntegrityError:
             ids.append(None)
     return ids

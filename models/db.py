@@ -117,5 +117,15 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """`session` for a transaction that writes. On SQLite it takes the write lock at its start (BEGIN IMMEDIATE),
+        waiting up to the busy timeout for another writer: a transaction that read first and wrote later would
+        otherwise fail at once ("database is locked") whenever another connection committed in between."""
+        with self._sessions() as session, session.begin():
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()

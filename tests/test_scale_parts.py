@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
@@ -19,7 +20,14 @@ from local_server import LocalServer, Reply, Seen, fast_settings
 from newsmon.records import Article
 from scrapers.config import SourceConfig
 from scrapers.fetch import Fetcher
-from tagging.pool import TaggerPool
+from dedupe.batch import DedupeIndex, prepare_text
+from dedupe.features import TextFeatures
+from dedupe.near import Signer
+from dedupe.settings import DedupeSettings
+from ingest.workers import IngestWorkers
+from models.db import Database
+from models.search_index import not_indexed
+from sqlalchemy import text
 from tagging.tagger import Tagger
 from test_flows import RECORDS
 
@@ -36,16 +44,37 @@ def test_tagging_in_worker_processes_gives_the_tags_of_one_process() -> None:
     watchlist = load_config(DEFAULT_CONFIG).watchlist
     expected = Tagger(watchlist).tag_many(ARTICLES)
     assert any(expected), "the sample must fire some tags"
-    with TaggerPool(watchlist, 2) as pool:
+    with IngestWorkers(watchlist, 2) as pool:
         pool.prefetch(ARTICLES[:3])
         assert pool.tag_many(ARTICLES) == expected  # the prefetched and the rest, in order
         assert pool.tag_many([]) == []
         assert pool.tag_many(ARTICLES[::-1]) == expected[::-1]
 
 
+def test_workers_prepare_the_dedupe_text_one_process_would() -> None:
+    """The features and MinHash values a worker prepares decide exactly as those the deciding process computes; what
+    was not prefetched is left to it (None)."""
+    watchlist, settings = load_config(DEFAULT_CONFIG).watchlist, DedupeSettings()
+    signer = Signer(settings)
+    copies = ARTICLES + [Article(source="u", title=a.title, body=a.body + " (끝)", url=(a.url or "") + "?u=1")
+                         for a in ARTICLES]  # near-duplicates of the first half, so decisions have work
+    with IngestWorkers(watchlist, 2, settings) as pool:
+        pool.prefetch(copies[1:])
+        prepared = pool.prepared_texts(copies)
+    assert prepared[0] is None and all(p is not None for p in prepared[1:])
+    for article, text in zip(copies[1:], prepared[1:]):
+        local = prepare_text(article, signer)
+        for name in TextFeatures.__slots__:
+            assert np.array_equal(getattr(text.features, name), getattr(local.features, name)), name
+        assert np.array_equal(text.hashvalues, local.hashvalues)
+    here = DedupeIndex(settings).decide(copies)
+    ahead = DedupeIndex(settings).decide(copies, prepared)
+    assert ahead == here and any(d.is_duplicate for d in here)
+
+
 def test_a_pool_needs_at_least_one_job() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        TaggerPool(load_config(DEFAULT_CONFIG).watchlist, 0)
+        IngestWorkers(load_config(DEFAULT_CONFIG).watchlist, 0)
 
 
 def test_load_with_two_jobs_stores_the_rows_of_one(tmp_path: Path) -> None:
@@ -69,6 +98,19 @@ def test_load_with_two_jobs_stores_the_rows_of_one(tmp_path: Path) -> None:
         exported = subprocess.run([*run, "export"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
                                   timeout=60, check=True)
         exports.append(exported.stdout)
+        # The full-text index holds every stored article, whether it was indexed as stored or by the load's thread.
+        db = Database(env["NEWSMON_DATABASE_URL"])
+        try:
+            with db.session() as session:
+                assert not_indexed(session) == 0
+                for r in RECORDS:  # each article found by a word of its title
+                    word = max(r["title"].split(), key=len)
+                    assert session.scalar(text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :q"),
+                                          {"q": '"' + word.replace('"', '""') + '"'}) >= 1, word
+                paused = session.scalar(text("SELECT paused_until FROM search_progress"))
+                assert paused <= session.scalar(text("SELECT CAST(strftime('%s', 'now') AS INTEGER)"))
+        finally:
+            db.dispose()
     assert exports[0] == exports[1]
     assert '"companies": ["kt"]' in exports[0]
 

@@ -1,0 +1,123 @@
+"""SQLite's full-text index while a bulk load holds the indexing lease (migration 0012_search_backlog): articles
+stored meanwhile by anyone are indexed by the load's own thread, nothing is indexed twice or lost, a lapsed lease
+gives the work back to the trigger, and deletes and edits of rows not indexed yet leave the index sound."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, insert, select, text, update
+
+from models.db import Database
+from models.search import articles, sources
+from models.search_index import BackgroundIndexer, catch_up, lease, not_indexed
+
+WORD = "쿼츠결정"
+
+
+def add(db: Database, n: int, word: str = WORD) -> list[int]:
+    """`n` articles holding `word`, stored by a plain INSERT (as a writer that is not newsmon would)."""
+    with db.session() as session:
+        source_id = session.scalar(select(sources.c.id))
+        if source_id is None:
+            source_id = session.execute(text(
+                "INSERT INTO sources (name, kind, consecutive_failures, created_at) "
+                "VALUES ('t', 'files', 0, '2026-01-01') RETURNING id")).scalar_one()
+        start = session.scalar(select(text("count(*)")).select_from(articles)) or 0
+        return [session.execute(insert(articles).values(
+            source_id=source_id, content_hash=f"{start + i:064x}", title=f"기사 {start + i}",
+            body=f"본문 {start + i}: 검색어 {word}가 들어 있다.").returning(articles.c.id)).scalar_one()
+            for i in range(n)]
+
+
+def found(db: Database, word: str = WORD) -> list[int]:
+    with db.session() as session:
+        return sorted(session.scalars(text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q"),
+                                      {"q": f'"{word}"'}))
+
+
+def sound(db: Database) -> None:
+    """FTS5's own check of the index's structure (a wrong 'delete' of a contentless row would break it)."""
+    with db.session() as session:
+        session.execute(text("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)"))
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    database = Database(f"sqlite:///{tmp_path}/search.db")
+    yield database
+    database.dispose()
+
+
+def test_without_a_lease_every_insert_is_indexed_at_once(db: Database) -> None:
+    ids = add(db, 3)
+    assert found(db) == ids
+    with db.session() as session:
+        assert not_indexed(session) == 0
+
+
+def test_during_a_lease_the_indexer_indexes_what_anyone_stored_exactly_once(db: Database) -> None:
+    first = add(db, 2)
+    indexer = BackgroundIndexer(db)
+    with db.write_session() as session:
+        lease(session, 600)
+    held = add(db, 450)  # more than one indexer transaction holds
+    assert found(db) == first  # left to the indexer while the lease runs
+    with db.session() as session:
+        assert not_indexed(session) == 450
+    indexer.wake()
+    indexer.close()
+    assert indexer.failure is None and indexer.indexed == 450
+    assert found(db) == first + held
+    after = add(db, 1)  # the lease was given back: the trigger indexes again
+    assert found(db) == first + held + after
+    sound(db)
+
+
+def test_a_lapsed_lease_gives_the_backlog_to_the_next_insert(db: Database) -> None:
+    """A load that died leaves its lease to lapse; the next stored article brings everything left with it."""
+    with db.write_session() as session:
+        lease(session, 600)
+    left = add(db, 5)
+    assert found(db) == []
+    with db.write_session() as session:
+        lease(session, -1)  # lapsed
+    nxt = add(db, 1)
+    assert found(db) == left + nxt
+    with db.write_session() as session:
+        assert catch_up(session) == 0  # nothing twice
+    sound(db)
+
+
+def test_deletes_and_edits_of_rows_not_indexed_yet_keep_the_index_sound(db: Database) -> None:
+    indexed = add(db, 2)
+    with db.write_session() as session:
+        lease(session, 600)
+    pending = add(db, 3)
+    with db.session() as session:
+        session.execute(delete(articles).where(articles.c.id == pending[0]))
+        session.execute(update(articles).where(articles.c.id == pending[1]).values(body="바뀐 본문 다른말"))
+        session.execute(update(articles).where(articles.c.id == indexed[0]).values(body="고친 본문 다른말"))
+    assert found(db) == indexed[1:]
+    assert found(db, "다른말") == [indexed[0]]
+    with db.write_session() as session:
+        assert catch_up(session) == 2
+    assert found(db) == [indexed[1], pending[2]]
+    assert found(db, "다른말") == [indexed[0], pending[1]]
+    sound(db)
+
+
+def test_the_newest_article_deleted_and_its_id_given_again_is_indexed(db: Database) -> None:
+    """SQLite gives the next row max(id) + 1: deleting the row at the mark moves the mark below it."""
+    ids = add(db, 3)
+    with db.session() as session:
+        session.execute(delete(articles).where(articles.c.id == ids[-1]))
+    with db.write_session() as session:
+        lease(session, 600)
+    again = add(db, 1, word="재사용번호")
+    assert again == [ids[-1]]
+    with db.write_session() as session:
+        assert catch_up(session) == 1
+    assert found(db, "재사용번호") == again and found(db) == ids[:2]
+    sound(db)
