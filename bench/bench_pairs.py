@@ -57,7 +57,7 @@ def main() -> None:
     hashes: dict[str, Placement] = {}
     next_id = 0
     kept_id: dict[object, str] = {}  # stored id -> input id
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for batch in batched(articles, BATCH):
         fresh: list[Article] = []
         copies: list[tuple[str, str]] = []
@@ -86,9 +86,9 @@ def main() -> None:
             by_id[article.external_id or ""] = article
         for external_id, digest in copies:
             placements[external_id] = hashes[digest]
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     report = score_pairs(pairs, placements)
-    print(f"{len(articles)} articles decided in {seconds:.1f} s")
+    print(f"{len(articles)} articles decided in {seconds:.1f} s ({cpu:.1f} s CPU)")
     print(format_pair_report(report, details=args.explain))
     if args.explain:
         print("verdicts of the wrong pairs (a compared with b):")

@@ -7,7 +7,7 @@ import re
 import sys
 import unicodedata
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,9 @@ _EMAIL_USER = re.compile(r"[\w.+-]+$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 # Usage notes and copyright lines that agencies and outlets attach to the same text in different words.
 _NOTE = re.compile(r"\[[^\]\n]{0,120}(?:금지|사용가능|Only|only)[^\]\n]{0,120}\]")
+# An agency's picture marks ("epaselect epa12616531" after EPA's headline line): one outlet's caption carries them,
+# its re-issue not; glued to the headline they also read as a Latin name ("Taiwanepaselect").
+_PICTURE_MARK = re.compile(r"epaselect|epa\d{5,}")
 # "(c)" only before a year or a name: "(C)" after a name in a caption marks the person's place in the shot.
 _COPYRIGHT = re.compile(r"(?:ⓒ|©|\([cC]\)(?=\s*(?:\d|[가-힣]|[A-Z][a-z]))|[Cc]opyright|COPYRIGHT|무단\s*전재|재배포\s*금지).*$",
                         re.MULTILINE)
@@ -45,6 +48,9 @@ _PARTICLES = frozenset({
 _PARTICLE_LENGTHS = sorted({len(p) for p in _PARTICLES}, reverse=True)
 # Names written in Latin letters (people, places, firms in agency captions and English copy), and acronyms.
 _LATIN_NAME = re.compile(r"[A-Z][a-z]+|[A-Z]{2,}")
+# A run of such words with only spaces between them reads as one name ("Taiwan Air Force Mirage", "Pierre Landry
+# Kabore"): the unit that tells one added phrase from another named person.
+_LATIN_RUN = re.compile(r"(?:[A-Z][a-z]+|[A-Z]{2,})(?: (?:[A-Z][a-z]+|[A-Z]{2,}))*")
 # Words too common in news text to say what a story is about.
 _STOP = frozenset({
     "기자", "뉴스", "연합뉴스", "뉴시스", "뉴스1", "사진", "제공", "속보", "종합", "단독", "1보", "2보", "3보", "오늘", "이날",
@@ -107,14 +113,18 @@ class TextFeatures:
     title_terms: frozenset[str]
     lead_terms: tuple[str, ...]
     people: frozenset[str] = frozenset()
+    # Hashes of the runs of Latin names (`name_run_hashes`), read for short texts only.
+    name_runs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
 
 
 def clean_text(body: str) -> str:
     """The body without what copies of one story do not share: no crawl footer, dateline, byline, address, note,
-    copyright or tip-line footer, list bullets; NFKC; spaces kept."""
+    picture mark, copyright or tip-line footer, list bullets; NFKC; spaces kept."""
     text = _CRAWL_FOOTER.sub("", html.unescape(body))
     text = unicodedata.normalize("NFKC", text)
     text = _NOTE.sub(" ", text)
+    if "epa" in text:
+        text = _PICTURE_MARK.sub(" ", text)
     text = _COPYRIGHT.sub(" ", text)
     text = _URL.sub(" ", strip_emails(cut_tipline(text)))
     head = _DATELINE.sub("", text, count=1)
@@ -185,6 +195,11 @@ def name_hashes(text: str) -> np.ndarray:
     return _hash_set({m.group() for m in _LATIN_NAME.finditer(text)})
 
 
+def name_run_hashes(text: str) -> np.ndarray:
+    """Runs of Latin-letter names (words joined by single spaces, as `_LATIN_RUN`), hashed."""
+    return _hash_set({m.group() for m in _LATIN_RUN.finditer(text)})
+
+
 def strip_particle(word: str) -> str:
     for length in _PARTICLE_LENGTHS:
         if len(word) - length >= 2 and word[-length:] in _PARTICLES:
@@ -224,7 +239,11 @@ def features(title: str, body: str) -> TextFeatures:
         # A tuple: a third of a frozenset's memory; sorted: the same in every process whatever its hash seed.
         lead_terms=tuple(sorted(terms(_lead_words(body)))),
         people=people_and_places(spaced) if len(core) < PEOPLE_MAX_CORE else frozenset(),  # only short texts use them
+        name_runs=name_run_hashes(spaced) if len(core) < PEOPLE_MAX_CORE else _NO_HASHES,
     )
+
+
+_NO_HASHES = np.empty(0, dtype=np.uint32)
 
 
 _SUBTITLE_MAX = 60

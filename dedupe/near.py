@@ -8,7 +8,7 @@ and light rewording, while template siblings differ in the numbers, the names an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime
 from typing import Hashable
@@ -72,7 +72,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 # The signature format: bump it whenever shingling, hashing or signing changes, so stored signatures made the old way
 # are re-signed at rebuild instead of compared with new ones.
-SIGNATURE_FORMAT = b"M2"  # M2: "(C)" after a name in a caption is no longer cut as a copyright line
+# M2: "(C)" after a name in a caption is no longer cut as a copyright line; M3: agency picture marks ("epaselect
+# epa12616531") are no longer in the core.
+SIGNATURE_FORMAT = b"M3"
 
 
 def pack(hashvalues: np.ndarray) -> bytes:
@@ -102,6 +104,7 @@ class Fingerprint:
     publisher: str | None = None
     core: str = ""
     people: frozenset[str] = frozenset()
+    name_runs: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
 
     @property
     def signature(self) -> bytes:
@@ -126,6 +129,7 @@ def fingerprint(
         publisher=publisher or None,
         core=feats.core,
         people=feats.people,
+        name_runs=feats.name_runs,
     )
 
 
@@ -257,9 +261,13 @@ def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Ver
     shorter, longer = (new, old) if len(new.names) <= len(old.names) else (old, new)
     missing = len(np.setdiff1d(shorter.names, longer.names, assume_unique=True))
     if short:
-        # Captions: another named player or guest in the shot is another picture, whichever caption names more.
+        # Captions: another named player or guest in the shot is another picture, whichever caption names more. But
+        # names that differ only within one run of capitalised words are one added phrase (the object of the shot,
+        # "a Taiwan Air Force Mirage 2000 fighter"; or one person more, as the people rule allows), not two names.
         missing = len(np.setxor1d(new.names, old.names, assume_unique=True))
         allowed = settings.short_names_differ
+        if missing > allowed and len(np.setxor1d(new.name_runs, old.name_runs, assume_unique=True)) <= 1:
+            missing = allowed
     else:
         allowed = max(settings.names_missing, int(settings.names_missing_share * len(shorter.names)))
     if missing > allowed:
@@ -405,6 +413,9 @@ class NearDuplicateIndex:
         self._lead_keys = _Buckets(cap=self.settings.lead_key_bucket)
         self._next_slot = 0
         self._lsh = Bands(self.settings.lsh_threshold, self.settings.num_perm, self.settings.seed)
+        s = self.settings
+        self._kept_settings = replace(s, similar=s.event_similar, contained=s.event_contained,
+                                      short_similar=s.event_similar, short_contained=s.event_contained)
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -428,14 +439,30 @@ class NearDuplicateIndex:
             root = entry.root
             # A copy of a copy must be a copy of the kept copy too: otherwise captions of one ceremony chain into one
             # group (each differs from the next by one person), and every article of a group is one reader's copy.
-            if root is not entry and not compare(fp, root.fingerprint, self.settings).duplicate:
+            # Against the kept copy, similarity of one occasion is enough (an outlet's re-issue rewords a clause the
+            # first version had, a caption of the shoot its object); numbers, names, people and lead are checked.
+            if root is not entry and not self._joins_group(fp, root.fingerprint):
                 continue
-            added = fp.people - root.fingerprint.people
+            # A second person more than the kept copy names, in one group, is another picture: a rule for captions
+            # (short texts, as in `compare`); in a longer report the names found are not who is in a shot.
+            added = fp.people - root.fingerprint.people if fp.size < self.settings.short_core else frozenset()
             if added - root.added_people and len(root.added_people | added) > self.settings.people_differ:
-                continue  # a second person more than the kept copy names, in one group
+                continue
             return DuplicateMatch(root.key, verdict.similarity, verdict.containment, verdict.reason,
                                   root.fingerprint.size), None
         return None, event
+
+    def _joins_group(self, fp: Fingerprint, kept: Fingerprint) -> bool:
+        """Whether a copy of one of `kept`'s copies joins `kept`'s group. Two captions must be copies, by one-occasion
+        similarity if they name the same people and places (another shot of one shoot, a re-issue), by copy
+        similarity if not (a caption of citizens at a booth is no copy of one naming the official there, though each
+        is one clause from a caption between them). Longer texts need only be of one occasion: a wire copy's copy,
+        trimmed and edited again, keeps fewer of the kept copy's sentences than of its own source's."""
+        short = max(fp.size, kept.size) < self.settings.short_core
+        if short and fp.people != kept.people:
+            return compare(fp, kept, self.settings).duplicate
+        verdict = compare(fp, kept, self._kept_settings)
+        return verdict.duplicate or (verdict.same_event and not short)
 
     def candidates(self, fp: Fingerprint) -> list[tuple[Hashable, Verdict]]:
         """Every candidate (LSH and lead key) close enough for a rule, with the decision's verdict, most similar first
@@ -478,7 +505,7 @@ class NearDuplicateIndex:
             raise ValueError(f"near-duplicate index: key {key!r} is already indexed")
         root = self._by_key[kept].root if kept is not None and kept in self._by_key else None
         entry = _Entry(fp, key, self._next_slot, root, story_key)
-        if root is not None and fp.people - root.fingerprint.people:
+        if root is not None and fp.size < self.settings.short_core and fp.people - root.fingerprint.people:
             root.added_people |= fp.people - root.fingerprint.people
         self._next_slot += 1
         self._by_key[key] = entry

@@ -61,10 +61,13 @@ def decode_entities(text: str) -> str:
 
 
 def strip_related_list(lines: list[str]) -> list[str]:
-    """Drop the trailing block of related-article links ("- title" lines) that portals append."""
+    """Drop the trailing block of related-article links ("- title" lines) that portals append. A body that is
+    nothing but such lines is text, not links (a personnel notice: "▶금융위원회 <고위공무원 전보> ▷구조개선정책관 ...")."""
     end = len(lines)
     while end > 0 and len(lines[end - 1]) < _SHORT_LINE and _RELATED_ITEM.match(lines[end - 1]):
         end -= 1
+    if end == 0:
+        return lines
     return lines[:end] if len(lines) - end >= 2 or end < len(lines) and lines[-1].startswith(("▶", "☞")) else lines
 
 
@@ -81,9 +84,11 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
     """Body lines without clutter, captions, bylines, sign-offs and footers; plus the author and outlet found."""
     author = publisher = None
     kept: list[str] = []
+    captions: list[str] = []
     signed_off_at: int | None = None
     for i, line in enumerate(lines):
         if line.startswith("▲") and len(line) < _SHORT_LINE and _CAPTION_CREDIT.search(line):
+            captions.append(line)
             continue  # a photo caption ("▲ ... ⓒ 홍길동"): its credit is not the copyright line
         mark = _COPYRIGHT.search(line)
         if mark and len(line) < 200:
@@ -115,6 +120,8 @@ def clean_lines(lines: list[str]) -> tuple[list[str], str | None, str | None]:
         author, publisher = author or by_author, publisher or by_outlet
         if line:
             kept.append(line)
+    if not kept:
+        kept = captions  # a photo gallery: nothing but captions, which are then its text
     return strip_related_list(kept), author, publisher
 
 

@@ -166,3 +166,78 @@ def test_a_group_of_caption_copies_names_at_most_one_person_more_than_its_kept_c
     assert second.duplicate_of_index == 0  # the same shot, naming the recipient too
     assert not third.is_duplicate  # a second recipient: another picture of the ceremony
     assert third.story_key == first.story_key
+
+
+def epa(text: str, n: int) -> Article:
+    return article("SOUTH KOREA WEATHER", f"Storm warning issued for southern coast{text} EPA/KIM SEJIN", n,
+                   publisher="EPA연합뉴스", external_id=f"epa_{n}")
+
+
+def test_captions_of_one_shoot_differing_by_the_object_shot_are_one_group_with_the_re_issue():
+    # The first version, the agency's re-issue with the second sentence corrected, and a caption of the same shoot
+    # showing another object: the third is a copy of the re-issue but, by characters, only of the same occasion as
+    # the first version; its extra capitalised words are one phrase ("Korea Coast Guard"), not other people.
+    first = epa("epaselect epa12345678 A Korea Coast Guard patrol vessel leaves the port in Tongyeong, South Korea, "
+                "29 December 2025. Authorities announce to close the harbour on 30th December.", 90)
+    reissue = epa("A Korea Coast Guard patrol vessel leaves the port in Tongyeong, South Korea, 29 December 2025. "
+                  "Authorities announced that they would close the harbour on 30 December.", 91)
+    other_shot = epa("A fisherman ties his small wooden boats together with thick ropes before the storm at the port in "
+                     "Tongyeong, South Korea, 29 December 2025. Authorities announced that they would close the harbour "
+                     "on 30 December.", 92)
+    assert not verdict(other_shot, first).duplicate  # too far apart by characters for a copy on its own
+    _, second, third = decide(first, reissue, other_shot)
+    assert second.duplicate_of_index == 0 and third.duplicate_of_index == 0
+
+
+def test_captions_naming_another_player_in_latin_letters_stay_apart():
+    def shot(player: str, n: int) -> Article:
+        return epa(f"{player} of Busan celebrates after scoring during the K League match between Busan and Ulsan in "
+                   "Busan, South Korea, 28 December 2025.", n)
+
+    _, d = decide(shot("Kim Minjae", 93), shot("Park Jisung", 94))
+    assert not d.is_duplicate
+
+
+def test_agency_picture_marks_are_not_text():
+    assert core_text("TITLE LINEepaselect epa12616531 A man walks.") == "TITLELINEAmanwalks."
+
+
+def test_a_longer_copy_naming_people_joins_a_group_whose_kept_copy_names_none():
+    # The people rule of a group (at most one person more than the kept copy) is for captions: a long wire report
+    # has no people read from it, and a shorter copy of it naming the mayor and a councillor is still its copy.
+    sentences = [
+        "예시시는 29일 시청 대회의실에서 내년도 예산안 설명회를 열고 주요 사업 계획을 발표했다.",
+        "설명회에서 홍길동 시장은 교통과 복지 분야 예산을 크게 늘렸다고 설명했다.",
+        "김철수 의원은 예산안의 세부 내용을 시의회 상임위원회에서 꼼꼼히 따져 보겠다고 말했다.",
+        "시는 도심 순환버스 노선을 세 곳 늘리고 어르신 돌봄 시설을 새로 짓는 데 예산을 우선 배정했다.",
+        "청년 주거 지원 사업과 소상공인 경영 안정 자금도 올해보다 늘어난다.",
+        "시의회는 다음 달 본회의에서 예산안을 심의해 의결할 예정이다.",
+        "시는 의결이 끝나는 대로 사업별 세부 집행 계획을 시 누리집에 공개하기로 했다.",
+        "이번 예산안은 올해 본예산보다 칠 퍼센트가량 늘어난 규모로 역대 가장 크다.",
+        "세입은 지방세와 국고 보조금이 고르게 늘었고 세출은 사회복지 분야 비중이 가장 높다.",
+        "시민단체들은 대형 행사성 사업이 줄어든 점을 반기면서도 재정 건전성을 함께 챙겨야 한다고 지적했다.",
+        "시는 설명회에서 나온 시민 의견을 모아 시의회 심의 과정에 전달할 방침이다.",
+        "설명회는 시 누리집과 유튜브 채널로도 생중계돼 시민 수백 명이 지켜봤다.",
+        "시는 내년 상반기 안에 예산의 육십 퍼센트 이상을 집행해 지역 경기를 살리겠다고 밝혔다.",
+    ]
+    kept = article("예시시 내년 예산안 발표", "(예시=연합뉴스) 박기자 기자 = " + " ".join(sentences), 95,
+                   publisher="연합뉴스", external_id="budget_a")
+    copy = article("예시시, 내년 예산안 설명회", "[테스트일보] " + " ".join(sentences[:9]), 96, hours=1,
+                   external_id="budget_b")
+    fk, fc = (features(x.title, x.body) for x in (kept, copy))
+    assert len(fk.core) >= 400 and not fk.people and SETTINGS.short_core <= len(fc.core) < 400 and len(fc.people) >= 2
+    _, d = decide(kept, copy)
+    assert d.duplicate_of_index == 0
+
+
+def test_a_caption_of_citizens_does_not_join_the_group_of_an_officials_captions_through_a_caption_between():
+    # One photographer at one expo: the minister at booth A, the minister at booth B, citizens at booth B. The third
+    # is one clause from the second, but names nobody the kept copy names: another picture (one story, not a copy).
+    scene = "{who} 30일 서울 강남구 코엑스에서 열린 인공지능 모델 발표회에서 {booth} 부스를 {what} 있다."
+    first = caption("부스 살피는 한민호 장관", scene.format(who="한민호 과학기술부 장관이", booth="가나", what="살펴보고"), 97)
+    second = caption("부스 찾은 한민호 장관", scene.format(who="한민호 과학기술부 장관이", booth="다라", what="살펴보고"), 98)
+    third = caption("로봇 체험", scene.format(who="", booth="다라", what="찾은 시민들이 로봇 체험을 하고"), 99)
+    assert verdict(third, second).duplicate and not verdict(third, first).duplicate
+    a, b, c = decide(first, second, third)
+    assert b.duplicate_of_index == 0
+    assert c.duplicate_of_index is None and c.story_key == a.story_key

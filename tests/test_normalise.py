@@ -55,6 +55,21 @@ def test_a_short_related_list_at_the_end_is_dropped() -> None:
     assert clean_body(body) == "본문 첫 문단입니다. 충분히 긴 기사 본문이 이어집니다."
 
 
+def test_a_one_line_personnel_notice_opening_with_an_arrow_is_kept() -> None:
+    # "▶" also opens a related-article link; a body of nothing else is the text itself.
+    body = "▶예시위원회 <국장급 전보> ▷기획조정관 홍길동 ▷정책국장 김철수"
+    assert clean_body(body) == body
+    two = "▶예시위원회 <과장 전보>\n▷총무과장 박영희 ▷운영지원과장 이민수"
+    assert clean_body(two) == two
+
+
+def test_a_photo_gallery_of_captions_only_keeps_its_captions() -> None:
+    body = ("▲ 28일 예시시청 광장에서 열린 성탄 행사에서 시민들이 촛불을 들고 있다. ⓒ 사진공동취재단\n"
+            "▲ 28일 예시시청 광장에서 열린 성탄 행사에서 합창단이 공연하고 있다. ⓒ 사진공동취재단")
+    cleaned = clean_body(body)
+    assert "시민들이 촛불을" in cleaned and "합창단이 공연" in cleaned
+
+
 def test_copyright_glued_to_a_one_line_body_keeps_the_text_before_it() -> None:
     body = ("[예시통신=홍길동 기자] 회사는 28일 서울 본사에서 새 서비스 출시 행사를 열었다고 밝혔다. 행사에는 협력사 대표들이 "
             "참석했다. <저작권자(c) 예시통신, 무단 전재-재배포 금지>")
