@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -106,7 +107,11 @@ class DateRange:
         return cls(datetime.combine(since, midnight, tz), datetime.combine(until + timedelta(days=1), midnight, tz))
 
 
+# A parallel load keys each chunk twice: ahead, to hand its new articles to the workers (not_yet_stored), and when
+# it stores it. Normalising a body for its hash is the costly part, so the last few chunks' keys are remembered.
+@lru_cache(maxsize=4 * BATCH_SIZE)
 def keys_of(article: Article) -> tuple[str | None, str]:
+    """An article's canonical URL (None without a URL) and text hash."""
     return (canonical_url(article.url) if article.url else None), content_hash(article.title, article.body)
 
 
