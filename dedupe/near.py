@@ -29,7 +29,14 @@ _SHINGLE_BASE = np.uint64(1_000_003)
 def shingle_hashes(core: str, k: int) -> np.ndarray:
     """32-bit hashes of the character k-grams of `core`, computed over code points with numpy (a
     polynomial hash folded to 32 bits): stable across processes, and no Python call per shingle."""
-    points = np.frombuffer(core.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    h = _polynomial_hashes(core, k)
+    return (h ^ (h >> np.uint64(32))) & np.uint64(0xFFFFFFFF)  # repeats are harmless to a minimum
+
+
+def _polynomial_hashes(text: str, k: int) -> np.ndarray:
+    """The 64-bit polynomial hash of each character k-gram of `text` in text order (of all of it when it is shorter
+    than k; none when it is empty)."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(points) <= k:
         if not len(points):
             return np.empty(0, dtype=np.uint64)
@@ -41,7 +48,13 @@ def shingle_hashes(core: str, k: int) -> np.ndarray:
     h = np.zeros(count, dtype=np.uint64)
     for window in windows:
         h = h * _SHINGLE_BASE + window  # wraps modulo 2**64, as intended
-    return (h ^ (h >> np.uint64(32))) & np.uint64(0xFFFFFFFF)  # repeats are harmless to a minimum
+    return h
+
+
+def _found(needles: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Which of `needles` occur in `pool` (sorted, non-empty)."""
+    at = np.minimum(np.searchsorted(pool, needles), len(pool) - 1)
+    return pool[at] == needles
 
 
 class Signer:
@@ -171,15 +184,22 @@ def first_sentence(lead: str, probe: int) -> str:
 def lead_containment(a: str, b: str, probe: int, k: int) -> float:
     """How much of one lead's first sentence reappears in the other's lead, the larger of the two ways: a copy keeps
     its first sentence though a header or subtitle may push it back; a template sibling rewrites it."""
+    if not a or not b:  # an empty lead has one "k-gram", the empty text, found only in another empty lead
+        return float(a == b)
     best = 0.0
     for first, second in ((a, b), (b, a)):
-        sentence = first_sentence(first, probe)
-        start = {sentence[i : i + k] for i in range(max(1, len(sentence) - k + 1))}
-        if not start:
-            continue
-        window = {second[i : i + k] for i in range(max(1, len(second) - k + 1))}
-        best = max(best, len(start & window) / len(start))
+        start, _ = _lead_grams(first, probe, k)
+        best = max(best, np.count_nonzero(_found(start, _lead_grams(second, probe, k)[1])) / len(start))
     return best
+
+
+@lru_cache(maxsize=1024)
+def _lead_grams(lead: str, probe: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct k-gram hashes of a lead's first sentence (a prefix of it) and of the whole lead, sorted (a lead
+    is compared with many others: its grams are hashed once while it is among the recent ones)."""
+    hashes = _polynomial_hashes(lead, k)
+    sentence = first_sentence(lead, probe)
+    return np.unique(hashes[: max(1, len(sentence) - k + 1)]), np.unique(hashes)
 
 
 def _agreement(shorter: np.ndarray, longer: np.ndarray) -> float:
@@ -191,35 +211,38 @@ def _agreement(shorter: np.ndarray, longer: np.ndarray) -> float:
 _SENTENCE_BREAK = re.compile(r"(?<!\d)[.!?](?!\d)")
 
 
-@lru_cache(maxsize=64)
-def _shingles(core: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The core's shingle hashes in text order, and sorted without repeats (a new article is compared with many
-    candidates: its shingles are hashed once)."""
-    hashes = shingle_hashes(core, k)
-    return hashes, np.unique(hashes)
+@lru_cache(maxsize=512)
+def _shingles(core: str, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The core's shingle hashes in text order, the same sorted without repeats, and where its sentences end (a new
+    article is compared with many candidates, a recent one is a candidate of many: each is cut and hashed once)."""
+    hashes = shingle_hashes(core, k).astype(np.uint32)
+    ends = [m.end() for m in _SENTENCE_BREAK.finditer(core)]
+    if not ends or ends[-1] < len(core):
+        ends.append(len(core))
+    return hashes, np.unique(hashes), np.array(ends, dtype=np.int64)
 
 
 def sentence_share(shorter: str, longer: str, settings: DedupeSettings) -> tuple[float, int]:
     """The share of `shorter`'s sentences found in `longer` (a sentence is found when `sentence_found` of its
     shingles occur in `longer`), and how many sentences it has."""
     k = settings.shingle
-    hashes, _ = _shingles(shorter, k)
-    _, pool = _shingles(longer, k)
+    hashes, _, ends = _shingles(shorter, k)
+    _, pool, _ = _shingles(longer, k)
     if not len(hashes) or not len(pool):
         return 0.0, 0
-    at = np.minimum(np.searchsorted(pool, hashes), len(pool) - 1)
-    present = pool[at] == hashes
-    found = total = 0
-    start = 0
-    ends = [m.end() for m in _SENTENCE_BREAK.finditer(shorter)]
-    if not ends or ends[-1] < len(shorter):
-        ends.append(len(shorter))
-    for end in ends:
-        if end - start >= settings.sentence_min:
-            total += 1
-            found += float(present[start : end - k + 1].mean()) >= settings.sentence_found
-        start = end
-    return (found / total if total else 0.0), total
+    starts = np.concatenate(([0], ends[:-1]))
+    sentences = ends - starts >= settings.sentence_min
+    total = int(np.count_nonzero(sentences))
+    if not total:
+        return 0.0, 0
+    # A sentence's shingles are those starting in it and ending by its end.
+    present = np.concatenate(([0], np.cumsum(_found(hashes, pool))))
+    first, last = starts[sentences], np.clip(ends[sentences] - k + 1, 0, len(hashes))
+    spans = last - first
+    held = spans > 0
+    counts = present[last[held]] - present[first[held]]
+    found = np.count_nonzero(counts / spans[held] >= settings.sentence_found)
+    return found / total, total
 
 
 def compare(new: Fingerprint, old: Fingerprint, settings: DedupeSettings) -> Verdict:

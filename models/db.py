@@ -59,6 +59,9 @@ def _engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
+            # 16 KiB pages for a new file (no effect on an existing one): the full-text index writes a third fewer
+            # pages per stored article than with the 4 KiB default (docs/scaling.md).
+            cur.execute("PRAGMA page_size=16384")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -8,7 +8,7 @@ import dataclasses
 
 from dedupe.batch import DedupeIndex
 from dedupe.features import core_text, features, people_and_places
-from dedupe.near import compare, fingerprint, sentence_share
+from dedupe.near import compare, fingerprint, lead_containment, sentence_share
 from dedupe.settings import DedupeSettings
 from newsmon.records import Article
 from test_dedupe import article, decide
@@ -63,6 +63,31 @@ def test_sentence_share_counts_the_shorter_texts_sentences_found_in_the_longer()
     half = core_text(" ".join(_RELEASE[:3]) + " 이와 별도로 국회는 다음 주 청문회를 연다. 여야는 증인 명단과 일정을 두고 하루 종일 맞섰다.")
     share, count = sentence_share(half, longer, SETTINGS)
     assert count == 5 and share == 3 / 5
+
+
+def test_sentence_share_skips_fragments_and_edge_texts():
+    longer = core_text(" ".join(_RELEASE))
+    # A sentence shorter than `sentence_min` is a fragment, not counted; one found by fewer than `sentence_found` of
+    # its shingles (the first half kept, the rest rewritten) is not found.
+    first = core_text(_RELEASE[0])
+    rewritten = first[: len(first) // 3] + "그러나이문장의나머지는전혀다른내용으로바뀌어서원문과거의겹치지않는다."
+    share, count = sentence_share(core_text("짧다. " + _RELEASE[1]) + rewritten + ".", longer, SETTINGS)
+    assert count == 2 and share == 1 / 2
+    assert sentence_share("", longer, SETTINGS) == (0.0, 0)
+    assert sentence_share(first, "", SETTINGS) == (0.0, 0)
+    assert sentence_share("네.", longer, SETTINGS) == (0.0, 0)  # shorter than a shingle: no sentence at all
+
+
+def test_lead_containment_is_the_larger_way_and_handles_empty_leads():
+    lead = core_text(" ".join(_RELEASE[:2]))
+    pushed = core_text("[테스트일보] 부제가 앞에 붙은 기사입니다. ") + lead  # a header pushes the first sentence back
+    assert lead_containment(lead, pushed, SETTINGS.lead_probe, SETTINGS.shingle) == 1.0
+    assert lead_containment(pushed, lead, SETTINGS.lead_probe, SETTINGS.shingle) == 1.0
+    other = core_text(" ".join(_RELEASE[3:5]))
+    assert lead_containment(lead, other, SETTINGS.lead_probe, SETTINGS.shingle) < 0.2
+    assert lead_containment("", lead, SETTINGS.lead_probe, SETTINGS.shingle) == 0.0
+    assert lead_containment("", "", SETTINGS.lead_probe, SETTINGS.shingle) == 1.0
+    assert lead_containment("네", "네", SETTINGS.lead_probe, SETTINGS.shingle) == 1.0  # shorter than a shingle
 
 
 def test_wire_copy_cut_to_half_by_another_outlet_is_a_duplicate():

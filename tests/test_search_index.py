@@ -121,3 +121,22 @@ def test_the_newest_article_deleted_and_its_id_given_again_is_indexed(db: Databa
         assert catch_up(session) == 1
     assert found(db, "재사용번호") == again and found(db) == ids[:2]
     sound(db)
+
+
+def test_a_new_file_gets_16_kib_pages_and_an_old_file_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    new = Database(f"sqlite:///{tmp_path}/new.db")
+    add(new, 1)
+    new.dispose()
+    old_file = tmp_path / "old.db"
+    with sqlite3.connect(old_file) as conn:  # a file made by an earlier newsmon, with SQLite's default page
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE kept (x)")
+    old = Database(f"sqlite:///{old_file}")
+    with old.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM kept")) == 0
+    old.dispose()
+    for path, size in ((tmp_path / "new.db", 16384), (old_file, 4096)):
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone()[0] == size
