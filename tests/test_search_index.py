@@ -140,3 +140,13 @@ def test_a_new_file_gets_16_kib_pages_and_an_old_file_keeps_its_own(tmp_path: Pa
     for path, size in ((tmp_path / "new.db", 16384), (old_file, 4096)):
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA page_size").fetchone()[0] == size
+
+
+def test_the_index_merges_eight_segments_at_a_time_and_still_finds_everything(db: Database) -> None:
+    with db.session() as session:
+        assert session.scalar(text("SELECT v FROM articles_fts_config WHERE k = 'automerge'")) == 8
+    ids = []
+    for _ in range(20):  # twenty transactions: twenty segments, merged as they come
+        ids += add(db, 3)
+    assert found(db) == sorted(ids)
+    sound(db)
