@@ -13,6 +13,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dedupe.batch import PreparedText, prepare_text, received
 from dedupe.near import Signer
 from dedupe.settings import DedupeSettings
+from newsmon.priority import lower_this_thread
 from newsmon.records import Article, Tag
 from tagging.rules import Watchlist
 
@@ -39,6 +40,7 @@ class _Worker:
 def _start_worker(watchlist_json: str, settings: DedupeSettings) -> None:
     from tagging.tagger import Tagger
 
+    lower_this_thread()  # the reading process is the critical path; a worker only runs ahead of it
     _Worker.tagger = Tagger(Watchlist.model_validate_json(watchlist_json))
     _Worker.signer = Signer(settings)
     _Worker.tagger.kiwi  # noqa: B018  (load Kiwi now, in parallel with the other workers, not in the first chunk)

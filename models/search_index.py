@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models.db import Database
+from newsmon.priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class BackgroundIndexer:
         self._wake.set()
 
     def _run(self) -> None:
+        lower_this_thread()  # the load's own thread, which decides and stores, comes first
         try:
             while True:
                 self._wake.wait()

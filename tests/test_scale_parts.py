@@ -72,6 +72,18 @@ def test_workers_prepare_the_dedupe_text_one_process_would() -> None:
     assert ahead == here and any(d.is_duplicate for d in here)
 
 
+def test_workers_run_nicer_than_the_process_that_reads() -> None:
+    """The reading process decides and stores in order (the critical path): its workers yield the core to it."""
+    import os
+
+    from newsmon.priority import HELPER_NICENESS
+
+    with IngestWorkers(load_config(DEFAULT_CONFIG).watchlist, 1) as pool:
+        pool.prefetch(ARTICLES[:1])  # starts the worker
+        worker = pool._pool().submit(os.nice, 0).result()
+    assert worker == min(19, os.nice(0) + HELPER_NICENESS)
+
+
 def test_a_pool_needs_at_least_one_job() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         IngestWorkers(load_config(DEFAULT_CONFIG).watchlist, 0)

@@ -4,6 +4,8 @@ gives the work back to the trigger, and deletes and edits of rows not indexed ye
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,22 @@ def test_the_index_merges_eight_segments_at_a_time_and_still_finds_everything(db
         ids += add(db, 3)
     assert found(db) == sorted(ids)
     sound(db)
+
+
+def test_the_indexing_thread_runs_nicer_than_the_load(db: Database) -> None:
+    import os
+
+    from newsmon.priority import HELPER_NICENESS
+
+    indexer = BackgroundIndexer(db)
+    add(db, 1)
+    with indexer:
+        indexer.wake()
+        thread = indexer._thread
+        assert thread is not None and thread.native_id is not None
+        for _ in range(200):  # it lowers its priority first thing
+            if os.getpriority(os.PRIO_PROCESS, thread.native_id) != os.nice(0):
+                break
+            time.sleep(0.01)
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(19, os.nice(0) + HELPER_NICENESS)
+    assert os.nice(0) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # this thread is untouched
