@@ -36,6 +36,8 @@ class PrefetchingTagger(Protocol):
 
     def prepared_texts(self, articles: Sequence[Article]) -> list[PreparedText | None]: ...
 
+    def text_hashes(self, articles: Sequence[Article]) -> list[str | None]: ...
+
 
 class StoredIndex:
     """The near-duplicate and story index of one database as this process knows it, and the lock that serialises

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -107,12 +106,13 @@ class DateRange:
         return cls(datetime.combine(since, midnight, tz), datetime.combine(until + timedelta(days=1), midnight, tz))
 
 
-# A parallel load keys each chunk twice: ahead, to hand its new articles to the workers (not_yet_stored), and when
-# it stores it. Normalising a body for its hash is the costly part, so the last few chunks' keys are remembered.
-@lru_cache(maxsize=4 * BATCH_SIZE)
-def keys_of(article: Article) -> tuple[str | None, str]:
-    """An article's canonical URL (None without a URL) and text hash."""
-    return (canonical_url(article.url) if article.url else None), content_hash(article.title, article.body)
+def keys_of(article: Article, text_hash: str | None = None) -> tuple[str | None, str]:
+    """An article's canonical URL (None without a URL) and text hash (`text_hash` when a worker computed it)."""
+    return url_key(article), text_hash or content_hash(article.title, article.body)
+
+
+def url_key(article: Article) -> str | None:
+    return canonical_url(article.url) if article.url else None
 
 
 @dataclass(slots=True)
@@ -177,15 +177,16 @@ def copy_decisions(copies: ExactSplit, decisions: Sequence[Decision]) -> list[De
 
 
 def not_yet_stored(db: Database, articles: Sequence[Article]) -> list[Article]:
-    """The articles (field bounds applied, as they will be stored) whose URL and text are not stored yet: what a
+    """The articles (field bounds applied, as they will be stored) whose canonical URL is not stored yet: what a
     parallel tagger may start on ahead of the pipeline. A superset of what the pipeline will tag (it also drops
-    repeats and near-duplicates), never less."""
+    repeats, texts stored under another URL and near-duplicates), never less. The text hash is left to the workers
+    (`PrefetchingTagger.text_hashes`): normalising every body was the reading process's largest cost after the
+    decisions."""
     records = [bounded(a) for a in articles]
-    keys = [keys_of(a) for a in records]
+    urls = [url_key(a) for a in records]
     with db.session() as session:
-        urls, hashes = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
-    return [a for a, (url, digest) in zip(records, keys, strict=True)
-            if not ((url and url in urls) or digest in hashes)]
+        stored, _ = stored_keys(session, [u for u in urls if u], [])
+    return [a for a, url in zip(records, urls, strict=True) if not (url and url in stored)]
 
 
 def store_source_result(
@@ -220,8 +221,11 @@ def _store_batch(
     db, stored_index = context.db, context.index
     with stored_index.lock:
         started = time.perf_counter()
+        tagger = context.tagger
+        # Text hashes computed by the worker processes, where they are (`--jobs N`).
+        known = tagger.text_hashes(articles) if isinstance(tagger, PrefetchingTagger) else [None] * len(articles)
         with db.session() as session:
-            keys = [keys_of(a) for a in articles]
+            keys = [keys_of(a, h) for a, h in zip(articles, known, strict=True)]
             urls, texts = stored_keys(session, [u for u, _ in keys if u], [h for _, h in keys])
         split = split_exact_duplicates(articles, keys, urls, texts)
         report.already_stored += split.already
@@ -233,7 +237,6 @@ def _store_batch(
         started = time.perf_counter()
         index = stored_index.current()
         records = [article for article, _, _ in split.new]
-        tagger = context.tagger
         # Features and MinHash values prepared by the worker processes that tag, where they are (`--jobs N`).
         prepared = tagger.prepared_texts(records) if isinstance(tagger, PrefetchingTagger) else None
         try:

@@ -1,7 +1,7 @@
 """The text work of an ingest spread over worker processes (`newsmon load --jobs N`, large backfills): tagging and
-the text half of dedupe (features, MinHash values), one Tagger, so one Kiwi, per process. What only one process may
-do in order (deciding duplicates and stories against what came before, storing) stays in the reading process, so the
-rows are those of one process."""
+the text half of dedupe (features, MinHash values, the text hash), one Tagger, so one Kiwi, per process. What only
+one process may do in order (deciding duplicates and stories against what came before, storing) stays in the reading
+process, so the rows are those of one process."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from dedupe.batch import PreparedText, prepare_text, received
+from dedupe.exact import content_hash
 from dedupe.near import Signer
 from dedupe.settings import DedupeSettings
 from newsmon.priority import lower_this_thread
@@ -46,15 +47,19 @@ def _start_worker(watchlist_json: str, settings: DedupeSettings) -> None:
     _Worker.tagger.kiwi  # noqa: B018  (load Kiwi now, in parallel with the other workers, not in the first chunk)
 
 
-def _prepare_chunk(articles: list[Article]) -> list[tuple[list[Tag], PreparedText]]:
-    """Each article's tags and dedupe text."""
+_Prepared = tuple[list[Tag], PreparedText, str]
+
+
+def _prepare_chunk(articles: list[Article]) -> list[_Prepared]:
+    """Each article's tags, dedupe text and text hash (exact dedupe's key)."""
     assert _Worker.tagger is not None and _Worker.signer is not None, "worker started without its tagger"
     signer = _Worker.signer
     tags = _Worker.tagger.tag_many(articles)
-    return [(list(found), prepare_text(article, signer)) for found, article in zip(tags, articles, strict=True)]
+    return [(list(found), prepare_text(article, signer), content_hash(article.title, article.body))
+            for found, article in zip(tags, articles, strict=True)]
 
 
-_Ahead = dict[Article, tuple[Future[list[tuple[list[Tag], PreparedText]]], int]]
+_Ahead = dict[Article, tuple[Future[list[_Prepared]], int]]
 
 
 class IngestWorkers:
@@ -116,6 +121,11 @@ class IngestWorkers:
             else:
                 out.append(None)
         return out
+
+    def text_hashes(self, articles: Sequence[Article]) -> list[str | None]:
+        """Each article's text hash where it was prefetched (None where not: the caller hashes it)."""
+        found = self._found(list(articles))
+        return [found[a][0].result()[found[a][1]][2] if a in found else None for a in articles]
 
     def tag_many(self, articles: Sequence[Article] | Iterable[Article]) -> list[list[Tag]]:
         items = list(articles)

@@ -21,6 +21,7 @@ from newsmon.records import Article
 from scrapers.config import SourceConfig
 from scrapers.fetch import Fetcher
 from dedupe.batch import DedupeIndex, prepare_text
+from dedupe.exact import content_hash
 from dedupe.features import TextFeatures
 from dedupe.near import Signer
 from dedupe.settings import DedupeSettings
@@ -61,12 +62,15 @@ def test_workers_prepare_the_dedupe_text_one_process_would() -> None:
     with IngestWorkers(watchlist, 2, settings) as pool:
         pool.prefetch(copies[1:])
         prepared = pool.prepared_texts(copies)
+        pool_hashes = pool.text_hashes(copies)
     assert prepared[0] is None and all(p is not None for p in prepared[1:])
     for article, text in zip(copies[1:], prepared[1:]):
         local = prepare_text(article, signer)
         for name in TextFeatures.__slots__:
             assert np.array_equal(getattr(text.features, name), getattr(local.features, name)), name
         assert np.array_equal(text.hashvalues, local.hashvalues)
+    hashes = pool_hashes
+    assert hashes[0] is None and hashes[1:] == [content_hash(a.title, a.body) for a in copies[1:]]
     here = DedupeIndex(settings).decide(copies)
     ahead = DedupeIndex(settings).decide(copies, prepared)
     assert ahead == here and any(d.is_duplicate for d in here)
