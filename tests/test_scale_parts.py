@@ -62,14 +62,13 @@ def test_workers_prepare_the_dedupe_text_one_process_would() -> None:
     with IngestWorkers(watchlist, 2, settings) as pool:
         pool.prefetch(copies[1:])
         prepared = pool.prepared_texts(copies)
-        pool_hashes = pool.text_hashes(copies)
+        hashes = pool.text_hashes(copies)
     assert prepared[0] is None and all(p is not None for p in prepared[1:])
     for article, text in zip(copies[1:], prepared[1:]):
         local = prepare_text(article, signer)
         for name in TextFeatures.__slots__:
             assert np.array_equal(getattr(text.features, name), getattr(local.features, name)), name
         assert np.array_equal(text.hashvalues, local.hashvalues)
-    hashes = pool_hashes
     assert hashes[0] is None and hashes[1:] == [content_hash(a.title, a.body) for a in copies[1:]]
     here = DedupeIndex(settings).decide(copies)
     ahead = DedupeIndex(settings).decide(copies, prepared)
