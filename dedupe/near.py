@@ -14,8 +14,6 @@ from datetime import datetime
 from typing import Hashable
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 from dedupe.features import TextFeatures
 from dedupe.settings import DedupeSettings
@@ -57,12 +55,26 @@ def _found(needles: np.ndarray, pool: np.ndarray) -> np.ndarray:
     return pool[at] == needles
 
 
-class Signer:
-    """Computes MinHash signatures with one fixed set of permutations (built once, shared by every signature)."""
+Permutations = tuple[np.ndarray, np.ndarray]
 
-    def __init__(self, settings: DedupeSettings) -> None:
+
+def permutations(settings: DedupeSettings) -> Permutations:
+    """datasketch's affine32 permutations (`a`, `b`) for the settings' seed and number of permutations."""
+    # Imported here: datasketch imports scipy (half a second per process), which only the first Signer and Bands of a
+    # process need; worker processes get the permutations from their parent instead (ingest.workers).
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=settings.num_perm, seed=settings.seed, scheme=_SCHEME).permutations
+    return a, b
+
+
+class Signer:
+    """Computes MinHash signatures with one fixed set of permutations (built once, shared by every signature; pass
+    them in where they were built already)."""
+
+    def __init__(self, settings: DedupeSettings, given: Permutations | None = None) -> None:
         self.settings = settings
-        self._template = MinHash(num_perm=settings.num_perm, seed=settings.seed, scheme=_SCHEME)
+        self.permutations = given if given is not None else permutations(settings)
 
     def hashvalues(self, core: str) -> np.ndarray:
         """The MinHash of `core`'s shingles: what datasketch's affine32 `update_batch` computes (pre-mix, then
@@ -70,7 +82,7 @@ class Signer:
         hashes = shingle_hashes(core, self.settings.shingle).astype(np.uint32)
         if not len(hashes):
             return np.full(self.settings.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        a, b = self._template.permutations
+        a, b = self.permutations
         return (_fmix32(hashes)[:, None] * a + b).min(axis=0)
 
 
@@ -399,6 +411,8 @@ class Bands:
     its values, different per band), so the index holds ints, not byte strings."""
 
     def __init__(self, threshold: float, num_perm: int, seed: int) -> None:
+        from datasketch.lsh import _optimal_param  # imports scipy: see `permutations`
+
         self.b, self.r = _optimal_param(threshold, num_perm, 0.5, 0.5)
         rng = np.random.default_rng(seed)
         self._mix = rng.integers(1, 2**63, size=(self.b, self.r), dtype=np.uint64) | np.uint64(1)

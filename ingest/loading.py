@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,21 +50,21 @@ def store_paths(context: IngestContext, paths: Iterable[Path], source: str, zone
     return report
 
 
-def tagged_ahead(context: IngestContext, chunks: Iterator[SourceResult]) -> Iterator[SourceResult]:
-    """The same chunks, one behind: with a tagger in worker processes, the next chunk's new articles are handed to
-    it before the current chunk is yielded, so the workers tag while this process dedupes and stores."""
+def tagged_ahead(context: IngestContext, chunks: Iterator[SourceResult], ahead: int = 2) -> Iterator[SourceResult]:
+    """The same chunks, `ahead` behind: with a tagger in worker processes, the next chunks' new articles are handed
+    to it before the current chunk is yielded, so the workers tag while this process dedupes and stores (two ahead,
+    so a chunk that takes the workers longer than the last one took this process leaves neither side waiting)."""
     tagger = context.tagger
     if not isinstance(tagger, PrefetchingTagger):
         yield from chunks
         return
-    held: SourceResult | None = None
+    held: deque[SourceResult] = deque()
     for chunk in chunks:
         tagger.prefetch(not_yet_stored(context.db, chunk.articles))
-        if held is not None:
-            yield held
-        held = chunk
-    if held is not None:
-        yield held
+        held.append(chunk)
+        if len(held) > ahead:
+            yield held.popleft()
+    yield from held
 
 
 def read_in_chunks(path: Path, source: str, zone: ZoneInfo, size: int = BATCH_SIZE) -> Iterator[SourceResult]:

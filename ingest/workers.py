@@ -12,7 +12,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 from dedupe.batch import PreparedText, prepare_text, received
 from dedupe.exact import content_hash
-from dedupe.near import Signer
+from dedupe.near import Permutations, Signer
 from dedupe.settings import DedupeSettings
 from newsmon.priority import lower_this_thread
 from newsmon.records import Article, Tag
@@ -21,6 +21,8 @@ from tagging.rules import Watchlist
 # Articles per task sent to a worker: small enough that the workers finish a batch together (articles differ in
 # length tenfold), large enough that pickling and scheduling stay a small share of Kiwi's time.
 CHUNK = 25
+# Prefetches whose results are kept (`ingest.loading.tagged_ahead` reads two behind the newest).
+KEPT = 3
 
 
 def default_jobs() -> int:
@@ -38,12 +40,12 @@ class _Worker:
     signer: Signer | None = None
 
 
-def _start_worker(watchlist_json: str, settings: DedupeSettings) -> None:
+def _start_worker(watchlist_json: str, settings: DedupeSettings, permutations: Permutations) -> None:
     from tagging.tagger import Tagger
 
     lower_this_thread()  # the reading process is the critical path; a worker only runs ahead of it
     _Worker.tagger = Tagger(Watchlist.model_validate_json(watchlist_json))
-    _Worker.signer = Signer(settings)
+    _Worker.signer = Signer(settings, permutations)
     _Worker.tagger.kiwi  # noqa: B018  (load Kiwi now, in parallel with the other workers, not in the first chunk)
 
 
@@ -70,7 +72,7 @@ class IngestWorkers:
     `prefetch` hands the workers articles ahead of time (the next chunk of a file, while this process dedupes and
     stores the current one); `prepared_texts` and `tag_many` then take their results from what was prefetched. Both
     depend on the article alone, so working ahead changes no result; what is prefetched and never asked for (a
-    near-duplicate's tags, which are copied) is dropped two prefetches later."""
+    near-duplicate's tags, which are copied) is dropped `KEPT` prefetches later."""
 
     def __init__(self, watchlist: Watchlist, jobs: int, settings: DedupeSettings = DedupeSettings()) -> None:
         if jobs < 1:
@@ -85,7 +87,7 @@ class IngestWorkers:
     def prefetch(self, articles: Iterable[Article]) -> None:
         """Start tagging and preparing `articles` now; a later `tag_many` or `prepared_texts` of any of them waits
         for these results."""
-        self._ahead = [*self._ahead[-1:], self._submit(list(dict.fromkeys(articles)))]
+        self._ahead = [*self._ahead[-KEPT + 1:], self._submit(list(dict.fromkeys(articles)))]
 
     def _submit(self, items: list[Article]) -> _Ahead:
         known: _Ahead = {}
@@ -100,7 +102,7 @@ class IngestWorkers:
             # spawn, not fork: the parent may hold threads (Prefect's, SQLAlchemy's pool) that a fork copies mid-state.
             self._executor = ProcessPoolExecutor(
                 self.jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=(self.watchlist.model_dump_json(), self.settings),
+                initializer=_start_worker, initargs=(self.watchlist.model_dump_json(), self.settings, Signer(self.settings).permutations),
             )
         return self._executor
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -65,6 +66,9 @@ def _engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # A 64 MiB page cache (2 MiB by default): the full-text index's merges read back the segments they
+            # rewrite; with the default a load of the 27,374-article corpus spent 2 s more in the kernel.
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         return engine
@@ -101,6 +105,44 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+class WriteTurns:
+    """Whose turn it is to write to one SQLite file among this process's threads. SQLite lets one transaction write
+    at a time and makes the others retry, sleeping up to 100 ms between tries, so a writer that keeps committing (the
+    background search indexer) kept the loading thread waiting for 17% of a `newsmon load` (docs/scaling.md). Here a
+    waiting writer is woken the moment the turn is free, and a background writer waits while a foreground one does
+    (a foreground writer that never paused would starve it; the loading thread writes once per batch). Other
+    processes still meet SQLite's busy timeout."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._holder: int | None = None
+        self._foreground_waiting = 0
+        self.waiting = 0  # threads waiting for a turn now
+
+    @contextmanager
+    def turn(self, *, background: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            nested = self._holder == me  # a write session inside one: SQLite itself decides, as without turns
+            if not nested:
+                self.waiting += 1
+                self._foreground_waiting += not background
+                try:
+                    self._changed.wait_for(lambda: self._holder is None
+                                           and not (background and self._foreground_waiting))
+                finally:
+                    self.waiting -= 1
+                    self._foreground_waiting -= not background
+                self._holder = me
+        try:
+            yield
+        finally:
+            if not nested:
+                with self._changed:
+                    self._holder = None
+                    self._changed.notify_all()
+
+
 class Database:
     """An engine plus its session factory; created once per process and passed to whatever needs storage."""
 
@@ -113,6 +155,7 @@ class Database:
                 self.engine.dispose()
                 raise StorageError(_cannot_connect(url, exc)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._turns = WriteTurns() if self.engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -121,11 +164,13 @@ class Database:
             yield session
 
     @contextmanager
-    def write_session(self) -> Iterator[Session]:
+    def write_session(self, *, background: bool = False) -> Iterator[Session]:
         """`session` for a transaction that writes. On SQLite it takes the write lock at its start (BEGIN IMMEDIATE),
         waiting up to the busy timeout for another writer: a transaction that read first and wrote later would
-        otherwise fail at once ("database is locked") whenever another connection committed in between."""
-        with self._sessions() as session, session.begin():
+        otherwise fail at once ("database is locked") whenever another connection committed in between. Writers of
+        this process take turns first (`WriteTurns`); a `background` one gives way to the others."""
+        turn = self._turns.turn(background=background) if self._turns else nullcontext()
+        with turn, self._sessions() as session, session.begin():
             if self.engine.dialect.name == "sqlite":
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session

@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models.db import Database
-from newsmon.priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +26,9 @@ _INDEX = text(
     "INSERT INTO articles_fts(rowid, title, body) SELECT id, title || char(10, 10), body || char(10, 10) "
     "FROM articles WHERE id > :upto AND id <= :until"
 )
-# Articles indexed per transaction by the background indexer: few enough that the loading process's next write
-# waits a fraction of a second for the lock, enough that a transaction's fixed cost stays small.
+# Articles indexed per transaction by the background indexer: few enough that the loading thread's next write waits
+# a fraction of a second for its turn (`WriteTurns`: about 80 ms on average), enough that a transaction's fixed cost
+# stays small (at 50 the index fell behind and a load ended with seconds of indexing alone).
 BACKGROUND_CHUNK = 200
 # How long a lease holds without being renewed (the indexer renews it with every transaction): a load that dies
 # leaves inline indexing off for at most this long.
@@ -95,7 +95,6 @@ class BackgroundIndexer:
         self._wake.set()
 
     def _run(self) -> None:
-        lower_this_thread()  # the load's own thread, which decides and stores, comes first
         try:
             while True:
                 self._wake.wait()
@@ -111,7 +110,7 @@ class BackgroundIndexer:
 
     def _step(self, seconds: int) -> int:
         """One transaction: renew the lease (or end it) and index up to a chunk."""
-        with self.db.write_session() as session:
+        with self.db.write_session(background=True) as session:
             lease(session, seconds)
             done = catch_up(session, BACKGROUND_CHUNK)
         self.indexed += done

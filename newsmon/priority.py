@@ -1,9 +1,12 @@
 """Scheduling priority for helpers of a process whose own thread is the critical path.
 
-A parallel load (`newsmon load --jobs N`) is as fast as its reading thread, which decides and stores in file order;
-the tagging workers and the full-text indexing thread run ahead of it and only fill the time it leaves. Lowering
-their priority lets the scheduler give the reading thread its core whenever it can run (on 2 cores the load took
-about 5% less time). Linux sets a niceness per thread; elsewhere, or where the call is refused, nothing changes.
+A parallel load (`newsmon load --jobs N`) waits on its reading thread, which decides and stores in file order; the
+tagging workers run chunks ahead of it and only fill the time it leaves. Lowering their priority lets the scheduler
+give the reading thread its core whenever it can run (on 2 cores the load took about 5% less time). The full-text
+indexing thread is not lowered: it follows the reading thread rather than running ahead, and when it fell behind a
+load ended with seconds of indexing on one core (docs/scaling.md); it gives way to the reading thread's writes
+instead (`models.db.WriteTurns`). Linux sets a niceness per thread; elsewhere, or where the call is refused, nothing
+changes.
 """
 
 from __future__ import annotations

@@ -154,20 +154,70 @@ def test_the_index_merges_eight_segments_at_a_time_and_still_finds_everything(db
     sound(db)
 
 
-def test_the_indexing_thread_runs_nicer_than_the_load(db: Database) -> None:
+def wait_until(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the threads to line up"
+        time.sleep(0.005)
+
+
+def test_a_background_writer_gives_way_to_a_foreground_writer_waiting_with_it(db: Database) -> None:
+    order: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.write_session():
+            holding.set()
+            release.wait(10)
+
+    def write(name: str, background: bool) -> None:
+        with db.write_session(background=background) as session:
+            session.execute(text("UPDATE search_progress SET paused_until = 0"))
+            order.append(name)
+
+    turns = db._turns
+    assert turns is not None
+    threads = [threading.Thread(target=hold)]
+    threads[0].start()
+    holding.wait(10)
+    threads.append(threading.Thread(target=write, args=("background", True)))
+    threads[-1].start()
+    wait_until(lambda: turns.waiting == 1)
+    threads.append(threading.Thread(target=write, args=("foreground", False)))
+    threads[-1].start()
+    wait_until(lambda: turns.waiting == 2)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["foreground", "background"]
+    assert turns.waiting == 0
+
+
+def test_the_indexing_thread_gives_way_to_the_load_and_runs_at_its_priority(db: Database) -> None:
     import os
 
-    from newsmon.priority import HELPER_NICENESS
-
+    with db.session() as session:
+        lease(session, 60)
+    ids = add(db, 5)  # the backlog the indexer will take
+    turns = db._turns
+    assert turns is not None
     indexer = BackgroundIndexer(db)
-    add(db, 1)
-    with indexer:
+    seen_by_load: list[int] = []
+
+    def load_writes() -> None:
+        with db.write_session():
+            seen_by_load.append(indexer.indexed)
+
+    load = threading.Thread(target=load_writes)
+    with turns.turn():  # someone else's write is under way
         indexer.wake()
+        wait_until(lambda: turns.waiting == 1)
+        load.start()
+        wait_until(lambda: turns.waiting == 2)
         thread = indexer._thread
         assert thread is not None and thread.native_id is not None
-        for _ in range(200):  # it lowers its priority first thing
-            if os.getpriority(os.PRIO_PROCESS, thread.native_id) != os.nice(0):
-                break
-            time.sleep(0.01)
-        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == min(19, os.nice(0) + HELPER_NICENESS)
-    assert os.nice(0) == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # this thread is untouched
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == os.nice(0)
+    load.join(10)
+    indexer.close()
+    assert seen_by_load == [0]  # the load's write went first
+    assert indexer.indexed == 5 and found(db) == ids
