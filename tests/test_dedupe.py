@@ -224,3 +224,21 @@ def test_signatures_of_another_format_are_signed_again_at_rebuild():
     assert rebuilt.resigned == 1
     (copy,) = decide(WIRE_COPY, index=rebuilt)
     assert copy.duplicate_of_id == 7
+
+
+def test_signatures_are_datasketch_s_affine32_minhash_of_the_shingles() -> None:
+    """The numpy signer computes what datasketch would for the same shingle hashes and permutations (its own
+    permutations, or the ones a worker process is handed), so stored signatures keep meaning the same."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from dedupe.near import Signer, permutations, shingle_hashes
+    from dedupe.settings import DedupeSettings
+
+    settings = DedupeSettings()
+    core = features("KT, 2026년 조직 개편", ORIGINAL.body).core
+    reference = MinHash(num_perm=settings.num_perm, seed=settings.seed, scheme="affine32", hashfunc=int)
+    reference.update_batch([int(h) for h in shingle_hashes(core, settings.shingle)])
+    for signer in (Signer(settings), Signer(settings, permutations(settings))):
+        assert np.array_equal(signer.hashvalues(core), reference.hashvalues.astype(np.uint32))
+    assert (Signer(settings).hashvalues("") == 0xFFFFFFFF).all()
