@@ -220,8 +220,8 @@ def terms(text: str) -> frozenset[str]:
 def interned(feats: TextFeatures) -> TextFeatures:
     """The features with their terms interned (as `terms` makes them): after a trip through pickle, so days of
     articles in one index share one string per term again."""
-    return replace(feats, title_terms=frozenset(sys.intern(t) for t in feats.title_terms),
-                   lead_terms=tuple(sys.intern(t) for t in feats.lead_terms))
+    return replace(feats, title_terms=frozenset(map(sys.intern, feats.title_terms)),
+                   lead_terms=tuple(map(sys.intern, feats.lead_terms)))
 
 
 def features(title: str, body: str) -> TextFeatures:
