@@ -70,8 +70,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--again", action="store_true", help="then load the same file again")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes for the text work (as `newsmon load "
-                        "--jobs N`: tagging and dedupe features in the workers, the search index in a thread)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes, as `newsmon load --jobs N`: this one (deciding, "
+                        "storing, the search index in a thread) and N-1 workers (tagging and dedupe features)")
     args = parser.parse_args()
     config = load_config(DEFAULT_CONFIG)
     zone = ZoneInfo(config.schedule.timezone)
@@ -80,7 +80,7 @@ def main() -> None:
         tagger = TimedTagger(config)
         started = time.perf_counter()
         if args.jobs > 1:
-            with IngestWorkers(config.watchlist, args.jobs, config.dedupe) as pool, BackgroundIndexer(db) as search:
+            with IngestWorkers(config.watchlist, args.jobs - 1, config.dedupe) as pool, BackgroundIndexer(db) as search:
                 context = IngestContext(db, pool, StoredIndex(db, config.dedupe), search)
                 report = store_paths(context, [args.corpus], "bench", zone)
                 parent = time.perf_counter() - started

@@ -203,8 +203,8 @@ def backfill(
     refresh: Annotated[bool, typer.Option("--refresh", help="read days an earlier backfill finished again")] = False,
     config: ConfigOption = None,
     verbose: VerboseOption = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi (~0.5 GB) each; "
-                                      "worth it for a large range")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="processes: this one and N-1 tagging workers, one "
+                                      "Kiwi (~0.5 GB) each; worth it for a large range")] = 1,
 ) -> None:
     """Load the articles published in a date range: sitemaps and dated listings day by day (a backfill stopped at any
     point continues where it stopped), feeds as far back as they reach. Re-running it stores nothing twice."""
@@ -376,8 +376,9 @@ def load(
     source: Annotated[str, typer.Option(help="the source name to store them under")] = "files",
     config: ConfigOption = None,
     verbose: VerboseOption = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="tagging processes, one Kiwi "
-                                                "(~0.5 GB) each (default: the number of cores)")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="processes: this one and N-1 "
+                                                "tagging workers, one Kiwi (~0.5 GB) each (default: the number of "
+                                                "cores)")] = None,
 ) -> None:
     """Store articles from files into the configured database (dedupe, tag, store; no digest). Exit code 4 when a
     path is missing or records were skipped (everything readable is stored)."""

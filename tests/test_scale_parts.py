@@ -118,6 +118,22 @@ def test_workers_run_nicer_than_the_process_that_reads() -> None:
     assert worker == min(19, os.nice(0) + HELPER_NICENESS)
 
 
+def test_jobs_count_the_reading_process_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs N` is N processes: this one (deciding, storing, the search index) and N-1 tagging workers; one job is
+    this process alone, with its own tagger and the index kept by its trigger."""
+    from flows import resources
+
+    monkeypatch.setenv("NEWSMON_DATABASE_URL", f"sqlite:///{tmp_path}/jobs.db")
+    config = load_config(DEFAULT_CONFIG)
+    with resources.parallel_ingest_context(config, 1) as alone:
+        assert not isinstance(alone.tagger, IngestWorkers) and alone.search is None
+    for jobs in (2, 3):
+        with resources.parallel_ingest_context(config, jobs) as context:
+            assert isinstance(context.tagger, IngestWorkers) and context.tagger.jobs == jobs - 1
+            assert context.search is not None
+    resources.database(config).dispose()
+
+
 def test_a_pool_needs_at_least_one_job() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         IngestWorkers(load_config(DEFAULT_CONFIG).watchlist, 0)
