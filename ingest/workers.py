@@ -21,8 +21,8 @@ from tagging.rules import Watchlist
 # Articles per task sent to a worker: small enough that the workers finish a batch together (articles differ in
 # length tenfold), large enough that pickling and scheduling stay a small share of Kiwi's time.
 CHUNK = 25
-# Prefetches whose results are kept (`ingest.loading.tagged_ahead` reads two behind the newest).
-KEPT = 3
+# Prefetches whose results are kept: `ingest.loading.tagged_ahead` stores a chunk `AHEAD` (4) after handing it out.
+KEPT = 5
 
 
 def default_jobs() -> int:

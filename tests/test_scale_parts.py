@@ -75,14 +75,16 @@ def test_workers_prepare_the_dedupe_text_one_process_would() -> None:
     assert ahead == here and any(d.is_duplicate for d in here)
 
 
-def test_a_file_s_chunks_are_handed_to_the_workers_two_ahead_and_come_back_in_order(tmp_path: Path) -> None:
-    """While one chunk is decided and stored the workers hold the next two (one ahead left them idle whenever a
+def test_a_file_s_chunks_are_handed_to_the_workers_ahead_and_come_back_in_order(tmp_path: Path) -> None:
+    """While one chunk is decided and stored the workers hold the next `AHEAD` (one ahead left them idle whenever a
     chunk took them less time than the last took the reading thread); every prefetched result is still there when
     its chunk is stored."""
     from ingest.context import IngestContext, StoredIndex
-    from ingest.loading import tagged_ahead
+    from ingest.loading import AHEAD, tagged_ahead
+    from ingest.workers import KEPT
     from newsmon.records import SourceResult
 
+    assert KEPT > AHEAD
     events: list[tuple[str, int]] = []
 
     class Recording(IngestWorkers):
@@ -92,18 +94,22 @@ def test_a_file_s_chunks_are_handed_to_the_workers_two_ahead_and_come_back_in_or
             super().prefetch(articles)
 
     db = Database(f"sqlite:///{tmp_path}/ahead.db")
+    count = AHEAD + 3
     chunks = [SourceResult("t", "files", articles=[Article(source="t", title=str(n), body=f"본문 {n}번째 기사 {m}",
                                                            url=f"https://news.example.com/{n}/{m}") for m in range(2)])
-              for n in range(5)]
+              for n in range(count)]
     with Recording(load_config(DEFAULT_CONFIG).watchlist, 1) as pool:
         context = IngestContext(db, pool, StoredIndex(db, DedupeSettings()))
         for chunk in tagged_ahead(context, iter(chunks)):
-            n = int(chunk.articles[0].title)
-            events.append(("yield", n))
+            events.append(("yield", int(chunk.articles[0].title)))
             assert all(t is not None for t in pool.text_hashes(chunk.articles))  # prefetched, not dropped
     db.dispose()
-    assert events == [("prefetch", 0), ("prefetch", 1), ("prefetch", 2), ("yield", 0), ("prefetch", 3), ("yield", 1),
-                      ("prefetch", 4), ("yield", 2), ("yield", 3), ("yield", 4)]
+    expected = [("prefetch", n) for n in range(AHEAD + 1)]
+    for n in range(count):
+        expected.append(("yield", n))
+        if n + AHEAD + 1 < count:
+            expected.append(("prefetch", n + AHEAD + 1))
+    assert events == expected
 
 
 def test_workers_run_nicer_than_the_process_that_reads() -> None:
